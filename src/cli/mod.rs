@@ -1,0 +1,124 @@
+//! Command-line interface: clap definitions and dispatch.
+
+mod demo;
+mod import;
+
+use crate::datadir::{DataDir, DataDirError};
+use crate::import::ImportError;
+use crate::policy::Principal;
+use crate::store::{ProjectKind, StoreError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Errors a command reports to the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Setting up or opening the data directory failed.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An import file is invalid.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// A command-line value is invalid.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing output failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// cloister: annotate sensitive speech and RLHF data over SSH, with nothing leaving the host.
+#[derive(Debug, Parser)]
+#[command(name = "cloister", version, about)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a data directory: config, host key, master key and databases (never overwrites keys).
+    Init {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Set up a demo (fixtures, users alice/quinn/bob/carol with keys) and serve it.
+    Demo {
+        /// The data directory (created or reused).
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:2222")]
+        listen: std::net::SocketAddr,
+        /// The fixtures folder to import.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))]
+        fixtures: PathBuf,
+        /// Set up only; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import a dataset into a project (created if missing). All-or-nothing.
+    Import(import::ImportArgs),
+    /// Manage projects.
+    Project {
+        /// The project command.
+        #[command(subcommand)]
+        command: ProjectCommand,
+    },
+}
+
+/// `cloister project …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// List projects: name, kind, state and counts, one a line.
+    List {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+/// Runs a parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32, CliError> {
+    match cli.command {
+        Command::Init { data } => {
+            let dir = DataDir::new(data);
+            let report = dir.init()?;
+            let said = |created: bool| if created { "created" } else { "kept (already present)" };
+            println!("data directory {}", dir.root.display());
+            println!("  cloister.toml        {}", said(report.config));
+            println!("  keys/host_ed25519    {}", said(report.host_key));
+            println!("  keys/master.key      {}", said(report.master_key));
+            Ok(0)
+        }
+        Command::Demo { data, listen, fixtures, no_serve } => {
+            demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
+        }
+        Command::Import(args) => import::run(args),
+        Command::Project { command: ProjectCommand::List { data } } => {
+            let store = DataDir::new(data).store()?;
+            for p in store.list_projects(&Principal::operator())? {
+                println!(
+                    "{}\t{}\t{}\titems={}\tsegments={}",
+                    p.name,
+                    p.kind.as_str(),
+                    p.state.as_str(),
+                    p.items,
+                    p.segments
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Parses a project kind from the command line.
+fn parse_kind(text: &str) -> Result<ProjectKind, CliError> {
+    ProjectKind::parse(text).map_err(|e| CliError::Usage(e.to_string()))
+}

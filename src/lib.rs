@@ -1,0 +1,11 @@
+//! cloister: a self-hosted annotation server for sensitive speech transcripts and RLHF preference
+//! data, served as a terminal UI over SSH. See README.md and docs/.
+
+pub mod audio;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod datadir;
+pub mod import;
+pub mod policy;
+pub mod store;

@@ -1,0 +1,16 @@
+//! The `cloister` binary: parse arguments, set up tracing, dispatch.
+
+use clap::Parser;
+
+fn main() -> anyhow::Result<()> {
+    let cli = cloister::cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CLOISTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let code = cloister::cli::run(cli)?;
+    std::process::exit(code);
+}

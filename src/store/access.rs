@@ -1,0 +1,174 @@
+//! Users, their SSH keys, grants and assignments. Changing any of these needs the admin role.
+
+use super::{Store, StoreError, now_secs};
+use crate::policy::{Action, Principal, Role};
+use rusqlite::{OptionalExtension, params};
+
+/// A user as listed to admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Database id.
+    pub id: i64,
+    /// Login name (must equal the SSH user name).
+    pub name: String,
+    /// Holds the admin role.
+    pub is_admin: bool,
+    /// Refused at login.
+    pub disabled: bool,
+}
+
+/// A user's public key as listed to admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// Owner's name.
+    pub user: String,
+    /// SHA-256 fingerprint (`SHA256:…`).
+    pub fingerprint: String,
+    /// The key in OpenSSH one-line form.
+    pub public_key: String,
+    /// Unix seconds after which the key is refused.
+    pub expires_at: Option<i64>,
+    /// Unix seconds when the key was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+fn valid_user_name(name: &str) -> Result<(), StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_lowercase());
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            field: "user name",
+            value: name.into(),
+            reason: "use 1-32 lowercase letters, digits, `-` or `_`, starting with a letter".into(),
+        })
+    }
+}
+
+impl Store {
+    /// Creates a user.
+    pub fn add_user(&self, by: &Principal, name: &str, is_admin: bool) -> Result<UserRecord, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        valid_user_name(name)?;
+        let inserted = self.conn.execute(
+            "INSERT INTO users (name, is_admin, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+            params![name, is_admin, now_secs()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::Exists { what: "user", name: name.into() });
+        }
+        Ok(UserRecord { id: self.conn.last_insert_rowid(), name: name.into(), is_admin, disabled: false })
+    }
+
+    /// Looks a user up by name (admin only).
+    pub fn user(&self, by: &Principal, name: &str) -> Result<UserRecord, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        self.user_by_name(name)?.ok_or(StoreError::NotFound { what: "user", name: name.into() })
+    }
+
+    /// Lists users (admin only).
+    pub fn list_users(&self, by: &Principal) -> Result<Vec<UserRecord>, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let mut stmt = self.conn.prepare("SELECT id, name, is_admin, disabled FROM users ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(UserRecord { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)?, disabled: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub(crate) fn user_by_name(&self, name: &str) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT id, name, is_admin, disabled FROM users WHERE name = ?1", [name], |r| {
+                Ok(UserRecord { id: r.get(0)?, name: r.get(1)?, is_admin: r.get(2)?, disabled: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// Registers a public key for a user. `public_key` is one OpenSSH line; the fingerprint is
+    /// computed by the caller with the SSH library.
+    pub fn add_key(
+        &self,
+        by: &Principal,
+        user: &str,
+        fingerprint: &str,
+        public_key: &str,
+        expires_at: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        let inserted = self.conn.execute(
+            "INSERT INTO user_keys (user_id, fingerprint, public_key, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (fingerprint) DO NOTHING",
+            params![owner.id, fingerprint, public_key, expires_at, now_secs()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::Exists { what: "key", name: fingerprint.into() });
+        }
+        Ok(())
+    }
+
+    /// Grants a data role on a project.
+    pub fn grant(&self, by: &Principal, user: &str, role: Role, project: &str) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        if role == Role::Admin {
+            self.conn.execute("UPDATE users SET is_admin = 1 WHERE id = ?1", [owner.id])?;
+            return Ok(());
+        }
+        let project = self.project_by_name(project)?;
+        self.conn.execute(
+            "INSERT INTO grants (user_id, project_id, role) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![owner.id, project.id, role.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Assigns every item of `project` not yet assigned at `stage` to `users`, round-robin, so each
+    /// item gets exactly one of them. Returns how many assignments were made.
+    pub fn assign_round_robin(
+        &self,
+        by: &Principal,
+        project: &str,
+        users: &[&str],
+        stage: &str,
+    ) -> Result<usize, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        if !matches!(stage, "annotate" | "qa") {
+            return Err(StoreError::Invalid {
+                field: "stage",
+                value: stage.into(),
+                reason: "use annotate or qa".into(),
+            });
+        }
+        let project = self.project_by_name(project)?;
+        let mut ids = Vec::new();
+        for name in users {
+            let user = self.user_by_name(name)?.ok_or(StoreError::NotFound { what: "user", name: (*name).into() })?;
+            ids.push(user.id);
+        }
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let items: Vec<i64> = {
+            let mut stmt = tx.prepare(
+                "SELECT id FROM items WHERE project_id = ?1 AND id NOT IN
+                 (SELECT item_id FROM assignments WHERE project_id = ?1 AND stage = ?2) ORDER BY position",
+            )?;
+            stmt.query_map(params![project.id, stage], |r| r.get(0))?.collect::<Result<_, _>>()?
+        };
+        let now = now_secs();
+        for (n, item) in items.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO assignments (project_id, item_id, user_id, stage, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![project.id, item, ids[n % ids.len()], stage, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(items.len())
+    }
+}

@@ -1,0 +1,251 @@
+//! Reading content and writing drafts and annotations, each behind the policy.
+
+use super::import::PiiSpan;
+use super::{Store, StoreError, now_secs};
+use crate::crypto::{Aad, Sealed};
+use crate::policy::{Action, Denial, Principal, Role, Visibility};
+use rusqlite::{OptionalExtension, params};
+
+/// One entry of a user's work queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// Project name.
+    pub project: String,
+    /// Item database id.
+    pub item_id: i64,
+    /// Item id from the import file.
+    pub external_id: String,
+    /// `annotate` or `qa`.
+    pub stage: String,
+    /// Assignment status.
+    pub status: String,
+    /// Segments in the item.
+    pub segments: i64,
+    /// Segments this user has submitted in the item.
+    pub done: i64,
+}
+
+/// A segment as shown to a principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentView {
+    /// Database id.
+    pub id: i64,
+    /// Position in the item.
+    pub position: i64,
+    /// Start in milliseconds.
+    pub start_ms: i64,
+    /// End in milliseconds.
+    pub end_ms: i64,
+    /// Speaker label.
+    pub speaker: String,
+    /// Transcript text (the latest own draft or submission, else the imported text).
+    pub text: String,
+    /// Gold PII spans of the imported text.
+    pub pii: Vec<PiiSpan>,
+    /// How the policy allows this text to be shown.
+    pub visibility: Visibility,
+}
+
+struct SegmentRow {
+    project: i64,
+    item: i64,
+}
+
+impl Store {
+    /// The principal's assigned work, oldest first.
+    pub fn queue(&self, by: &Principal) -> Result<Vec<QueueEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.name, a.item_id, i.external_id, a.stage, a.status,
+                    (SELECT COUNT(*) FROM segments s WHERE s.item_id = a.item_id),
+                    (SELECT COUNT(DISTINCT segment_id) FROM annotations n WHERE n.item_id = a.item_id AND n.author_id = a.user_id)
+             FROM assignments a JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
+             WHERE a.user_id = ?1 AND p.state = 'open' ORDER BY p.name, i.position",
+        )?;
+        let rows = stmt.query_map([by.user_id], |r| {
+            Ok(QueueEntry {
+                project: r.get(0)?,
+                item_id: r.get(1)?,
+                external_id: r.get(2)?,
+                stage: r.get(3)?,
+                status: r.get(4)?,
+                segments: r.get(5)?,
+                done: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Checks that the principal may act on `item` and returns its project.
+    fn authorize_item(&self, by: &Principal, item: i64, action: Action) -> Result<(i64, Visibility), StoreError> {
+        let project: i64 = self
+            .conn
+            .query_row("SELECT project_id FROM items WHERE id = ?1", [item], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound { what: "item", name: item.to_string() })?;
+        let visibility = self.authorize(by, Some(project), action)?;
+        let roles = self.roles_on(by, project)?;
+        // Annotators and QA only reach items assigned to them; reviewers read the whole project.
+        if !roles.contains(&Role::Reviewer) || action != Action::ReadContent {
+            let assigned: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2)",
+                params![item, by.user_id],
+                |r| r.get(0),
+            )?;
+            if !assigned {
+                let denial = Denial::NoGrant { project };
+                self.denials.denied(by, Some(project), action, &denial);
+                return Err(StoreError::Denied(denial));
+            }
+        }
+        Ok((project, visibility))
+    }
+
+    fn segment_row(&self, segment: i64) -> Result<SegmentRow, StoreError> {
+        self.conn
+            .query_row("SELECT project_id, item_id FROM segments WHERE id = ?1", [segment], |r| {
+                Ok(SegmentRow { project: r.get(0)?, item: r.get(1)? })
+            })
+            .optional()?
+            .ok_or(StoreError::NotFound { what: "segment", name: segment.to_string() })
+    }
+
+    /// The segments of an item the principal may read, decrypted, with their own latest text.
+    pub fn item_segments(&self, by: &Principal, item: i64) -> Result<Vec<SegmentView>, StoreError> {
+        let (project, visibility) = self.authorize_item(by, item, Action::ReadContent)?;
+        let key = self.project_key(project)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, position, start_ms, end_ms, speaker, text, pii FROM segments WHERE item_id = ?1 ORDER BY position",
+        )?;
+        let rows = stmt.query_map([item], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+                r.get::<_, Vec<u8>>(6)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, position, start_ms, end_ms, speaker, text, pii) = row?;
+            let text: String =
+                self.open_sealed(&key, text, &Aad { table: "segments", row: id, column: "text", project })?;
+            let pii: Vec<u8> =
+                self.open_sealed(&key, pii, &Aad { table: "segments", row: id, column: "pii", project })?;
+            let pii = serde_json::from_slice(&pii).unwrap_or_default();
+            let text = match self.own_latest(by, project, id)? {
+                Some(own) => own,
+                None => text,
+            };
+            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility });
+        }
+        Ok(out)
+    }
+
+    /// The principal's latest draft, else latest submission, of a segment.
+    fn own_latest(&self, by: &Principal, project: i64, segment: i64) -> Result<Option<String>, StoreError> {
+        if let Some(draft) = self.draft(by, segment)? {
+            return Ok(Some(draft));
+        }
+        let key = self.project_key(project)?;
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT id, body FROM annotations WHERE segment_id = ?1 AND author_id = ?2 ORDER BY version DESC LIMIT 1",
+                params![segment, by.user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(id, body)| {
+            self.open_sealed(&key, body, &Aad { table: "annotations", row: id, column: "body", project })
+        })
+        .transpose()
+    }
+
+    /// The principal's autosaved draft of a segment, if any.
+    pub fn draft(&self, by: &Principal, segment: i64) -> Result<Option<String>, StoreError> {
+        let row = self.segment_row(segment)?;
+        self.authorize_item(by, row.item, Action::ReadContent)?;
+        let key = self.project_key(row.project)?;
+        let found: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT id, body FROM drafts WHERE segment_id = ?1 AND user_id = ?2",
+                params![segment, by.user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        found
+            .map(|(id, body)| {
+                self.open_sealed(&key, body, &Aad { table: "drafts", row: id, column: "body", project: row.project })
+            })
+            .transpose()
+    }
+
+    /// Autosaves a draft of a segment (sealed, one row per user and segment).
+    pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
+        let row = self.segment_row(segment)?;
+        self.authorize_item(by, row.item, Action::WriteAnnotation)?;
+        let key = self.project_key(row.project)?;
+        let tx = self.conn.unchecked_transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM drafts WHERE segment_id = ?1 AND user_id = ?2",
+                params![segment, by.user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                tx.execute(
+                    "INSERT INTO drafts (project_id, item_id, segment_id, user_id, body, updated_at) VALUES (?1, ?2, ?3, ?4, x'', ?5)",
+                    params![row.project, row.item, segment, by.user_id, now_secs()],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        let sealed = Sealed::<String>::seal(
+            &key,
+            &body.to_string(),
+            &Aad { table: "drafts", row: id, column: "body", project: row.project },
+        );
+        tx.execute(
+            "UPDATE drafts SET body = ?1, updated_at = ?2 WHERE id = ?3",
+            params![sealed.as_bytes(), now_secs(), id],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Submits a new annotation version of a segment and clears the draft. Returns the version.
+    pub fn submit_annotation(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<i64, StoreError> {
+        let row = self.segment_row(segment)?;
+        let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
+        self.authorize_item(by, row.item, action)?;
+        let key = self.project_key(row.project)?;
+        let tx = self.conn.unchecked_transaction()?;
+        let version: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM annotations WHERE segment_id = ?1 AND author_id = ?2 AND stage = ?3",
+            params![segment, by.user_id, stage],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO annotations (project_id, item_id, segment_id, author_id, stage, version, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, x'', ?7)",
+            params![row.project, row.item, segment, by.user_id, stage, version, now_secs()],
+        )?;
+        let id = tx.last_insert_rowid();
+        let sealed = Sealed::<String>::seal(
+            &key,
+            &body.to_string(),
+            &Aad { table: "annotations", row: id, column: "body", project: row.project },
+        );
+        tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
+        tx.execute("DELETE FROM drafts WHERE segment_id = ?1 AND user_id = ?2", params![segment, by.user_id])?;
+        tx.commit()?;
+        Ok(version)
+    }
+}

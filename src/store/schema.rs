@@ -1,0 +1,132 @@
+//! Schema and migrations, versioned by `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Migrations in order; migration `i` moves the database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE users (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    is_admin    INTEGER NOT NULL DEFAULT 0,
+    disabled    INTEGER NOT NULL DEFAULT 0,
+    theme       TEXT,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE user_keys (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL UNIQUE,
+    public_key  TEXT NOT NULL,
+    expires_at  INTEGER,
+    revoked_at  INTEGER,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE projects (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    kind           TEXT NOT NULL CHECK (kind IN ('transcription', 'preference')),
+    policy         TEXT NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed', 'purged')),
+    retention_days INTEGER NOT NULL,
+    wrapped_key    BLOB,
+    created_at     INTEGER NOT NULL,
+    closed_at      INTEGER,
+    purged_at      INTEGER
+);
+CREATE TABLE grants (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    role        TEXT NOT NULL CHECK (role IN ('annotator', 'qa', 'reviewer')),
+    UNIQUE (user_id, project_id, role)
+);
+CREATE TABLE items (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    external_id TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    language    TEXT,
+    duration_ms INTEGER,
+    meta        BLOB NOT NULL,
+    UNIQUE (project_id, external_id)
+);
+CREATE TABLE audio (
+    item_id     INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    sample_rate INTEGER NOT NULL,
+    channels    INTEGER NOT NULL,
+    data        BLOB NOT NULL
+);
+CREATE TABLE segments (
+    id          INTEGER PRIMARY KEY,
+    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    external_id TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    start_ms    INTEGER NOT NULL CHECK (start_ms >= 0),
+    end_ms      INTEGER NOT NULL CHECK (end_ms > start_ms),
+    speaker     TEXT NOT NULL,
+    text        BLOB NOT NULL,
+    pii         BLOB NOT NULL,
+    UNIQUE (item_id, position),
+    UNIQUE (project_id, external_id)
+);
+CREATE TABLE assignments (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    segment_id  INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    stage       TEXT NOT NULL CHECK (stage IN ('annotate', 'qa')),
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'in_progress', 'submitted', 'accepted', 'rejected')),
+    updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX assignments_unique ON assignments (item_id, IFNULL(segment_id, 0), user_id, stage);
+CREATE INDEX assignments_user ON assignments (user_id, stage, status);
+CREATE TABLE annotations (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    segment_id  INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    author_id   INTEGER NOT NULL REFERENCES users(id),
+    stage       TEXT NOT NULL CHECK (stage IN ('annotate', 'qa')),
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    body        BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX annotations_version ON annotations (item_id, IFNULL(segment_id, 0), author_id, stage, version);
+CREATE TABLE drafts (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    segment_id  INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    body        BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX drafts_unique ON drafts (item_id, IFNULL(segment_id, 0), user_id);
+"#];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies connection settings and any pending migrations.
+pub fn prepare(conn: &mut Connection) -> Result<(), super::StoreError> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(super::StoreError::SchemaTooNew { found: version, supported: SCHEMA_VERSION });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
