@@ -2,6 +2,7 @@
 //! data, served as a terminal UI over SSH. See README.md and docs/.
 
 pub mod audio;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod crypto;

@@ -95,6 +95,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             println!("  cloister.toml        {}", said(report.config));
             println!("  keys/host_ed25519    {}", said(report.host_key));
             println!("  keys/master.key      {}", said(report.master_key));
+            println!("  keys/audit*          {}", said(report.audit_keys));
             Ok(0)
         }
         Command::Demo { data, listen, fixtures, no_serve } => {
