@@ -10,6 +10,7 @@
 //! - [`verify`]: streaming verification that names the first bad seq.
 //! - [`read`]: decrypting reader behind `audit tail`, `export` and `replay`.
 
+mod appender;
 pub mod checkpoint;
 pub mod db;
 pub mod event;

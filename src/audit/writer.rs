@@ -1,11 +1,12 @@
 //! [`AuditLog`]: the producers' handle on the single audit writer.
 //!
-//! One OS thread ("cloister-audit") owns the SQLite connection and runs one task on its own
-//! current-thread runtime, so blocking SQLite calls and fsyncs never stall the server's async
-//! workers. Producers send events through a bounded channel (backpressure: a full channel makes
-//! `record` wait; nothing is dropped). The task drains up to [`BATCH`] messages, seals and chains
-//! them, inserts them in one transaction, commits (fsync), and only then answers each producer
-//! with its seq.
+//! The writer is one task on its own thread ("cloister-audit", a current-thread runtime) plus a
+//! database thread ("cloister-audit-db") that owns the SQLite connection, so blocking SQLite calls
+//! and fsyncs never stall the server's async workers. Producers send events through a bounded
+//! channel (backpressure: a full channel makes `record` wait; nothing is dropped). The task takes
+//! up to [`BATCH`] messages, seals and chains them while the previous batch is being committed,
+//! the database thread inserts them in one transaction and commits (fsync), and only then is each
+//! producer answered with its seq.
 //!
 //! Fail-closed: if a write fails, every event of that batch is answered with
 //! [`AuditError::WriteFailed`] and [`Health`] flips to `Failed`. The events are kept and retried
@@ -101,17 +102,18 @@ impl AuditLog {
         projects: Arc<dyn ProjectKeys>,
     ) -> Result<Self, AuditError> {
         let conn = super::db::open_writer(path)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .map_err(|source| AuditError::Io { path: path.to_path_buf(), source })?;
+        let io = |source| AuditError::Io { path: path.to_path_buf(), source };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(io)?;
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let (health_tx, health) = watch::channel(Health::Ok);
-        let task = super::task::Writer::new(conn, keys, config, projects, health_tx)?;
+        let (jobs, job_rx) = std::sync::mpsc::channel();
+        let appender = super::appender::Appender::new(conn, keys.signing.clone(), config.checkpoint_every_events)?;
+        let task = super::task::Writer::new(jobs, keys, config, projects, health_tx);
+        std::thread::Builder::new().name("cloister-audit-db".into()).spawn(move || appender.run(job_rx)).map_err(io)?;
         std::thread::Builder::new()
             .name("cloister-audit".into())
             .spawn(move || runtime.block_on(task.run(rx)))
-            .map_err(|source| AuditError::Io { path: path.to_path_buf(), source })?;
+            .map_err(io)?;
         Ok(Self { tx, health })
     }
 

@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions and dispatch.
 
+mod audit;
 mod demo;
 mod import;
 
@@ -28,6 +29,9 @@ pub enum CliError {
     /// Writing output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The audit log failed or refused.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 /// cloister: annotate sensitive speech and RLHF data over SSH, with nothing leaving the host.
@@ -65,6 +69,12 @@ pub enum Command {
     },
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
+    /// Verify, read and checkpoint the tamper-evident audit log.
+    Audit {
+        /// The audit command.
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Manage projects.
     Project {
         /// The project command.
@@ -102,6 +112,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
+        Command::Audit { command } => audit::run(command),
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;
             for p in store.list_projects(&Principal::operator())? {

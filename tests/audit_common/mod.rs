@@ -92,12 +92,12 @@ pub async fn record_concurrently(log: &AuditLog, from: u64, to: u64) -> Vec<u64>
     seqs
 }
 
-/// Writes `count` events through a fresh log and shuts it down (final checkpoint included).
+/// Writes `count` events one by one through a fresh log and shuts it down, so stored checkpoints
+/// fall exactly on multiples of `every_events` (plus a final one).
 pub fn write_events(fixture: &Fixture, count: u64, every_events: u64) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let log = fixture.start(every_events);
-        record_concurrently(&log, 0, count).await;
-        log.shutdown().await.expect("shutdown");
-    });
+    let log = fixture.start(every_events);
+    for n in 0..count {
+        log.record_blocking(key_event(n)).expect("record");
+    }
+    log.shutdown_blocking().expect("shutdown");
 }
