@@ -25,11 +25,12 @@ fn projects() -> Arc<HashMap<i64, Arc<DataKey>>> {
     Arc::new(map)
 }
 
-/// A typical keystroke: about 60 bytes of JSON; one in three has no project.
-fn event(n: u64) -> Event {
+/// A typical keystroke of a session (which holds its id and user name): about 60 bytes of JSON;
+/// one in three has no project.
+fn event(n: u64, session: &Arc<str>, user: &Arc<str>) -> Event {
     let kind = EventKind::Key { key: "Ctrl-S".into(), screen: "editor".into(), segment: Some(n as i64 % 1000) };
     let project = if n.is_multiple_of(3) { None } else { Some(1) };
-    Event::new(format!("ssh-{}", n % PRODUCERS), "alice", project, kind)
+    Event::new(session.clone(), user.clone(), project, kind)
 }
 
 fn start(path: &Path) -> AuditLog {
@@ -45,9 +46,10 @@ fn append(runtime: &tokio::runtime::Runtime, log: &AuditLog, count: u64) -> Dura
         for producer in 0..PRODUCERS {
             let log = log.clone();
             tasks.spawn(async move {
+                let (session, user): (Arc<str>, Arc<str>) = (format!("ssh-{producer}").into(), "alice".into());
                 let mut n = producer;
                 while n < count {
-                    log.record(event(n)).await.expect("record");
+                    log.record(event(n, &session, &user)).await.expect("record");
                     n += PRODUCERS;
                 }
             });
@@ -72,13 +74,33 @@ fn benches(c: &mut Criterion) {
     });
     runtime.block_on(log.shutdown()).expect("shutdown");
 
+    // The storage path alone: encode, seal, chain, insert, commit + fsync per 4096, one thread.
+    let direct = dir.path().join("direct.db");
+    let keys = AuditKeys::from_bytes([3; 32], [4; 32]);
+    let project_keys = projects();
+    group.bench_function("append_direct_200k", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let sessions: Vec<Arc<str>> = (0..PRODUCERS).map(|p| format!("ssh-{p}").into()).collect();
+                    let user: Arc<str> = "alice".into();
+                    let events: Vec<Event> =
+                        (0..APPEND).map(|n| event(n, &sessions[(n % PRODUCERS) as usize], &user)).collect();
+                    let began = Instant::now();
+                    AuditLog::append_direct(&direct, &keys, &*project_keys, events).expect("append");
+                    began.elapsed()
+                })
+                .sum()
+        })
+    });
+
     let path = dir.path().join("verify.db");
+    let keep = std::env::var_os("CLOISTER_BENCH_KEEP").map(std::path::PathBuf::from);
     let log = start(&path);
     append(&runtime, &log, VERIFY);
     runtime.block_on(log.shutdown()).expect("shutdown");
-    let keys = AuditKeys::from_bytes([3; 32], [4; 32]);
     let trusted = keys.verifying_key();
-    let projects = projects();
+    let projects = project_keys;
     group.throughput(Throughput::Elements(VERIFY));
     group.bench_function("verify_chain_1m", |b| {
         let options = VerifyOptions { trusted_key: Some(&trusted), ..VerifyOptions::default() };
@@ -93,6 +115,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| assert!(verify(&path, &options, &|_, _| {}).expect("verify").is_intact()))
     });
     group.finish();
+    if let Some(keep) = keep {
+        std::fs::copy(&path, keep).expect("keep the verify database");
+    }
 }
 
 criterion_group!(audit, benches);

@@ -16,9 +16,16 @@ fn full_verify(fixture: &Fixture, checkpoint: Option<&Checkpoint>) -> cloister::
     let keys = Fixture::keys();
     let trusted = keys.verifying_key();
     let projects = fixture.projects.clone();
-    let options =
-        VerifyOptions { trusted_key: Some(&trusted), checkpoint, payload_keys: Some((&keys.sealing, &*projects)) };
-    verify(&fixture.path, &options, &|_, _| {}).expect("verify runs")
+    let options = VerifyOptions {
+        trusted_key: Some(&trusted),
+        checkpoint,
+        payload_keys: Some((&keys.sealing, &*projects)),
+        threads: 1,
+    };
+    let report = verify(&fixture.path, &options, &|_, _| {}).expect("verify runs");
+    let parallel = verify(&fixture.path, &VerifyOptions { threads: 4, ..options }, &|_, _| {}).expect("verify runs");
+    assert_eq!(report, parallel, "verifying in parallel gives the same report");
+    report
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,4 +209,22 @@ fn blocking_producers_and_limits() {
     }
     assert!(report.is_intact(), "{:?}", report.problem);
     assert_eq!(report.events, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_writers_on_one_file_interleave_into_one_chain() {
+    // A running server and a CLI command (or two hosts' processes) append to the same audit.db:
+    // each batch re-chains on whatever head it finds.
+    let fixture = Fixture::new();
+    let server = fixture.start(250);
+    let cli = fixture.start(250);
+    let (a, b) = tokio::join!(record_concurrently(&server, 0, 2000), record_concurrently(&cli, 2000, 4000));
+    let mut all: Vec<u64> = a.into_iter().chain(b).collect();
+    all.sort_unstable();
+    assert_eq!(all, (1..=4000).collect::<Vec<u64>>(), "one contiguous sequence, no seq given twice");
+    server.shutdown().await.expect("shutdown");
+    cli.shutdown().await.expect("shutdown");
+    let report = full_verify(&fixture, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+    assert_eq!(report.events, 4000);
 }

@@ -28,12 +28,22 @@ fn saved_checkpoint(fixture: &Fixture) -> Checkpoint {
 fn check(fixture: &Fixture, trusted: &VerifyingKey, checkpoint: Option<&Checkpoint>, payloads: bool) -> Option<Tamper> {
     let keys = Fixture::keys();
     let projects = fixture.projects.clone();
-    let options = VerifyOptions {
-        trusted_key: Some(trusted),
-        checkpoint,
-        payload_keys: payloads.then_some((&keys.sealing, &*projects as &dyn cloister::audit::ProjectKeys)),
+    let verify_with = |threads: usize| {
+        let options = VerifyOptions {
+            trusted_key: Some(trusted),
+            checkpoint,
+            payload_keys: payloads.then_some((&keys.sealing, &*projects as &dyn cloister::audit::ProjectKeys)),
+            threads,
+        };
+        verify(&fixture.path, &options, &|_, _| {}).expect("verify runs")
     };
-    verify(&fixture.path, &options, &|_, _| {}).expect("verify runs").problem
+    let sequential = verify_with(1);
+    // Three threads split the 300 events at 100 and 200: the same answer, boundaries included.
+    let parallel = verify_with(3);
+    assert_eq!(sequential.problem, parallel.problem, "parallel verify agrees");
+    assert_eq!(sequential.events, parallel.events);
+    assert_eq!(sequential.head, parallel.head);
+    sequential.problem
 }
 
 fn problem(fixture: &Fixture) -> Tamper {

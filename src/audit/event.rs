@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// How data was shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,10 +223,10 @@ pub fn sha256_hex(content: &str) -> String {
 pub struct Event {
     /// UTC nanoseconds since the Unix epoch.
     pub time_ns: i64,
-    /// Session id (`cli-PID` for local commands).
-    pub session: String,
+    /// Session id (`cli-PID` for local commands). Shared, so a session records without allocating.
+    pub session: Arc<str>,
     /// User name (for a failed authentication: the name tried).
-    pub user: String,
+    pub user: Arc<str>,
     /// The project the event concerns; its payload is then sealed with that project's key.
     pub project: Option<i64>,
     /// What happened.
@@ -234,13 +235,13 @@ pub struct Event {
 
 impl Event {
     /// An event happening now.
-    pub fn new(session: impl Into<String>, user: impl Into<String>, project: Option<i64>, kind: EventKind) -> Self {
+    pub fn new(session: impl Into<Arc<str>>, user: impl Into<Arc<str>>, project: Option<i64>, kind: EventKind) -> Self {
         Self { time_ns: super::now_ns(), session: session.into(), user: user.into(), project, kind }
     }
 
     /// An event by `principal` happening now.
     pub fn by(principal: &crate::policy::Principal, project: Option<i64>, kind: EventKind) -> Self {
-        Self::new(principal.session.clone(), principal.name.clone(), project, kind)
+        Self::new(principal.session.as_str(), principal.name.as_str(), project, kind)
     }
 }
 

@@ -144,7 +144,9 @@ impl Writer {
                 break;
             }
             let checkpoint_at = (idle && self.dirty).then(|| self.last_checkpoint + self.every);
-            let room = open && queue.len() < MAX_RETAINED;
+            // Keep reading producers while failing (to tell them at once), else only a little ahead.
+            let limit = if self.failing.is_some() { MAX_RETAINED } else { 2 * BATCH };
+            let room = open && queue.len() < limit;
             tokio::select! {
                 done = wait_for(&mut in_flight), if in_flight.is_some() => {
                     in_flight = None;
@@ -216,31 +218,8 @@ impl Writer {
     /// Seals and chains queued messages onto `batch`, up to [`BATCH`].
     fn extend(&self, batch: &mut Batch, queue: &mut VecDeque<Item>) {
         let room = BATCH.saturating_sub(batch.items.len()).min(queue.len());
-        for mut item in queue.drain(..room) {
-            match &item.msg {
-                Msg::Event(event) => {
-                    let key = item.key.as_deref().unwrap_or(&self.sealing);
-                    let (prev_seq, prev) = batch.tip;
-                    let seq = prev_seq + 1;
-                    let payload = seal_payload(key, &event.plain, seq, event.kind, event.project);
-                    let hash = RecordRef {
-                        version: RECORD_VERSION,
-                        seq,
-                        time_ns: event.time_ns,
-                        session: event.session.as_bytes(),
-                        user: event.user.as_bytes(),
-                        kind: event.kind.as_bytes(),
-                        project: event.project,
-                        payload: &payload,
-                    }
-                    .hash(&prev);
-                    item.sealed = Some(Sealed { seq, payload, prev, hash });
-                    batch.tip = (seq, hash);
-                }
-                Msg::Checkpoint(_) | Msg::Shutdown(_) => batch.wants_checkpoint = true,
-                Msg::Flush(_) | Msg::Fault(..) => {}
-            }
-            batch.items.push(item);
+        for item in queue.drain(..room) {
+            chain(batch, item, &self.sealing);
         }
     }
 
@@ -310,6 +289,34 @@ impl Writer {
             Err(Gone) => {}
         }
     }
+}
+
+/// Seals an event (with its project's key, else the audit key) and chains it onto `batch`.
+pub(super) fn chain(batch: &mut Batch, mut item: Item, sealing: &DataKey) {
+    match &item.msg {
+        Msg::Event(event) => {
+            let key = item.key.as_deref().unwrap_or(sealing);
+            let (prev_seq, prev) = batch.tip;
+            let seq = prev_seq + 1;
+            let payload = seal_payload(key, &event.plain, seq, event.kind, event.project);
+            let hash = RecordRef {
+                version: RECORD_VERSION,
+                seq,
+                time_ns: event.time_ns,
+                session: event.session.as_bytes(),
+                user: event.user.as_bytes(),
+                kind: event.kind.as_bytes(),
+                project: event.project,
+                payload: &payload,
+            }
+            .hash(&prev);
+            item.sealed = Some(Sealed { seq, payload, prev, hash });
+            batch.tip = (seq, hash);
+        }
+        Msg::Checkpoint(_) | Msg::Shutdown(_) => batch.wants_checkpoint = true,
+        Msg::Flush(_) | Msg::Fault(..) => {}
+    }
+    batch.items.push(item);
 }
 
 /// Puts uncommitted batches back at the front of the queue, in order, to be re-chained.

@@ -9,6 +9,7 @@ use crate::crypto::DataKey;
 use ed25519_dalek::VerifyingKey;
 use rusqlite::types::ValueRef;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What to check besides the chain itself.
 #[derive(Default, Clone, Copy)]
@@ -21,6 +22,8 @@ pub struct VerifyOptions<'a> {
     /// The audit sealing key and the project keys: each payload whose key still exists must open.
     /// Detects rows forged by someone without the keys even where the chain is consistent.
     pub payload_keys: Option<(&'a DataKey, &'a dyn ProjectKeys)>,
+    /// Threads to verify with; 0 = one per core for logs of 65 536 events or more, else one.
+    pub threads: usize,
 }
 
 /// The first problem found: the first seq that cannot be trusted, and what is wrong.
@@ -72,7 +75,25 @@ struct Expect {
     stored: Option<Result<(), String>>,
 }
 
+/// Logs smaller than this are verified on one thread.
+const PARALLEL_FROM: u64 = 65_536;
+
+/// What one thread found in its range of seqs.
+#[derive(Default)]
+struct Scan {
+    /// The first problem in the range.
+    problem: Option<Tamper>,
+    /// Chain hashes at the checkpoint sizes in the range.
+    hashes: Vec<(u64, Hash)>,
+    opened: u64,
+    unreadable: u64,
+}
+
 /// Verifies the log at `path`. `progress(done, total)` is called now and then.
+///
+/// Every row carries its `prev_hash`, so each row checks on its own against its neighbour: the log
+/// is split into ranges verified in parallel (one thread per core); the report is the same as a
+/// sequential scan's.
 pub fn verify(
     path: &Path,
     options: &VerifyOptions<'_>,
@@ -100,88 +121,179 @@ pub fn verify(
         expects.push(Expect { size: external.size, head: external.head, stored: None });
     }
     expects.sort_by_key(|e| (e.size, e.stored.is_none()));
-    let mut expects = expects.into_iter().peekable();
-    let mut good_upto = 0u64;
-    let mut stmt = tx.prepare(&format!("SELECT {} FROM events ORDER BY seq", super::db::EVENT_COLUMNS))?;
-    let mut rows = stmt.query([])?;
-    let mut prev = GENESIS;
-    let mut expected_seq = 1u64;
+    let sizes: Vec<u64> = expects.iter().map(|e| e.size).collect();
+
     progress(0, total);
+    let scans = scan_parallel(path, &tx, total, &sizes, options, progress)?;
+    let mut hashes = std::collections::HashMap::new();
+    let mut chain_problem: Option<Tamper> = None;
+    for scan in scans {
+        report.payloads_opened += scan.opened;
+        report.payloads_unreadable += scan.unreadable;
+        hashes.extend(scan.hashes);
+        if let Some(problem) = scan.problem
+            && chain_problem.as_ref().is_none_or(|p| problem.seq < p.seq)
+        {
+            chain_problem = Some(problem);
+        }
+    }
+    // Rows before the first chain problem are good; checkpoints are judged against them in order.
+    let good = chain_problem.as_ref().map_or(total, |p| p.seq - 1);
+    report.events = good;
+    report.head = super::db::hash_at(&tx, good)?.unwrap_or(GENESIS);
+    let mut good_upto = 0u64;
+    for expect in expects.iter() {
+        if expect.size > good {
+            if chain_problem.is_none() {
+                let which = if expect.stored.is_some() { "a stored checkpoint" } else { "the checkpoint file" };
+                chain_problem = Some(Tamper {
+                    seq: good + 1,
+                    what: format!(
+                        "the log ends at seq {good} but {which} covers {} events: seqs {}..={} were cut off",
+                        expect.size,
+                        good + 1,
+                        expect.size
+                    ),
+                });
+            }
+            break;
+        }
+        if let Some(problem) = judge(expect, hashes.get(&expect.size), good_upto) {
+            report.problem = Some(problem);
+            return Ok(report);
+        }
+        good_upto = expect.size;
+        if expect.stored.is_some() {
+            report.checkpoints += 1;
+        }
+    }
+    report.problem = chain_problem;
+    progress(total, total);
+    Ok(report)
+}
+
+/// Judges one checkpoint against the chain hash at its size; `good_upto` is the largest size of a
+/// checkpoint that matched before it.
+fn judge(expect: &Expect, chain: Option<&Hash>, good_upto: u64) -> Option<Tamper> {
+    let size = expect.size;
+    let which = if expect.stored.is_some() { "stored checkpoint" } else { "checkpoint file" };
+    let reason = match (&expect.stored, chain) {
+        (Some(Err(reason)), _) => reason.clone(),
+        (_, Some(hash)) if *hash == expect.head => return None,
+        _ => format!("head hash does not match the chain at seq {size}"),
+    };
+    // If a stored checkpoint of the same size as the checkpoint file matched, the stored ones
+    // were re-signed: trust nothing.
+    let from = if good_upto < size { good_upto + 1 } else { 1 };
+    let cause = if expect.stored.is_some() {
+        "or the checkpoint was forged".to_string()
+    } else if from == 1 {
+        "and the stored checkpoints were re-signed: the signing key has leaked".to_string()
+    } else {
+        format!("or, if the signing key leaked, anything up to seq {size}")
+    };
+    Some(Tamper {
+        seq: from,
+        what: format!("the {which} at size {size} fails ({reason}): events {from}..={size} were rewritten, {cause}"),
+    })
+}
+
+/// Splits `1..=total` into one range per core and scans them in parallel; reports progress.
+fn scan_parallel(
+    path: &Path,
+    conn: &rusqlite::Connection,
+    total: u64,
+    sizes: &[u64],
+    options: &VerifyOptions<'_>,
+    progress: &dyn Fn(u64, u64),
+) -> Result<Vec<Scan>, AuditError> {
+    let threads = match options.threads {
+        0 if total < PARALLEL_FROM => 1,
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u64,
+        n => n as u64,
+    };
+    if threads == 1 {
+        let done = AtomicU64::new(0);
+        return Ok(vec![scan(conn, 1, total, sizes, options, &done)?]);
+    }
+    let done = AtomicU64::new(0);
+    let per = total.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|i| (i * per + 1, ((i + 1) * per).min(total)))
+            .filter(|(from, to)| from <= to)
+            .map(|(from, to)| {
+                let done = &done;
+                scope.spawn(move || -> Result<Scan, AuditError> {
+                    let conn = super::db::open_reader(path)?;
+                    let tx = conn.unchecked_transaction()?;
+                    scan(&tx, from, to, sizes, options, done)
+                })
+            })
+            .collect();
+        while !workers.iter().all(|w| w.is_finished()) {
+            progress(done.load(Ordering::Relaxed), total);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err(AuditError::Malformed("a verify thread panicked".into()))))
+            .collect()
+    })
+}
+
+/// Checks the rows `from..=to`: each one's seq, version, link to the row before and hash, and
+/// (with keys) its payload. Stops at the first problem.
+fn scan(
+    conn: &rusqlite::Connection,
+    from: u64,
+    to: u64,
+    sizes: &[u64],
+    options: &VerifyOptions<'_>,
+    done: &AtomicU64,
+) -> Result<Scan, AuditError> {
+    let mut result = Scan::default();
+    let mut prev = if from == 1 {
+        GENESIS
+    } else {
+        match super::db::hash_at(conn, from - 1)? {
+            Some(hash) => hash,
+            // The row before the range is missing: the range before reports it.
+            None => return Ok(result),
+        }
+    };
+    let mut sizes = sizes.iter().copied().filter(|s| (from..=to).contains(s)).peekable();
+    let sql = format!("SELECT {} FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq", super::db::EVENT_COLUMNS);
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([super::db::seq_to_sql(from), super::db::seq_to_sql(to)])?;
+    let mut expected = from;
     while let Some(row) = rows.next()? {
-        let seq = match check_row(row, expected_seq, &prev, options) {
+        match check_row(row, expected, &prev, options) {
             Ok((hash, opened)) => {
                 match opened {
-                    Some(true) => report.payloads_opened += 1,
-                    Some(false) => report.payloads_unreadable += 1,
+                    Some(true) => result.opened += 1,
+                    Some(false) => result.unreadable += 1,
                     None => {}
                 }
                 prev = hash;
-                expected_seq
             }
             Err(problem) => {
-                report.problem = Some(problem);
-                break;
-            }
-        };
-        report.events = seq;
-        report.head = prev;
-        while let Some(expect) = expects.next_if(|e| e.size <= seq) {
-            let matches = expect.head == prev;
-            let which = if expect.stored.is_some() { "stored checkpoint" } else { "checkpoint file" };
-            let failure = match (&expect.stored, matches) {
-                (Some(Err(reason)), _) => Some(reason.clone()),
-                (_, false) => Some(format!("head hash does not match the chain at seq {seq}")),
-                _ => None,
-            };
-            if let Some(reason) = failure {
-                // Stored checkpoints up to `good_upto` matched. If one of the same size as the
-                // checkpoint file matched too, the stored ones were re-signed: trust nothing.
-                let from = if good_upto < seq { good_upto + 1 } else { 1 };
-                let cause = if expect.stored.is_some() {
-                    "or the checkpoint was forged".to_string()
-                } else if from == 1 {
-                    "and the stored checkpoints were re-signed: the signing key has leaked".to_string()
-                } else {
-                    format!("or, if the signing key leaked, anything up to seq {seq}")
-                };
-                report.problem = Some(Tamper {
-                    seq: from,
-                    what: format!(
-                        "the {which} at size {seq} fails ({reason}): events {from}..={seq} were rewritten, {cause}"
-                    ),
-                });
-                break;
-            }
-            good_upto = seq;
-            if expect.stored.is_some() {
-                report.checkpoints += 1;
+                result.problem = Some(problem);
+                return Ok(result);
             }
         }
-        if report.problem.is_some() {
-            break;
+        while sizes.next_if(|&s| s == expected).is_some() {
+            result.hashes.push((expected, prev));
         }
-        if seq % 65_536 == 0 {
-            progress(seq, total);
+        if expected.is_multiple_of(16_384) {
+            done.fetch_add(16_384, Ordering::Relaxed);
         }
-        expected_seq += 1;
+        expected += 1;
     }
-    if report.problem.is_none()
-        && let Some(beyond) = expects.next()
-    {
-        let which = if beyond.stored.is_some() { "a stored checkpoint" } else { "the checkpoint file" };
-        report.problem = Some(Tamper {
-            seq: report.events + 1,
-            what: format!(
-                "the log ends at seq {} but {which} covers {} events: seqs {}..={} were cut off",
-                report.events,
-                beyond.size,
-                report.events + 1,
-                beyond.size
-            ),
-        });
+    if expected <= to {
+        result.problem = Some(Tamper { seq: expected, what: format!("seq {expected} is missing: rows were deleted") });
     }
-    progress(report.events, total);
-    Ok(report)
+    Ok(result)
 }
 
 /// Loads the stored checkpoints with the result of their signature check.

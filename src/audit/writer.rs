@@ -62,8 +62,8 @@ pub(super) type Reply<T> = oneshot::Sender<Result<T, AuditError>>;
 /// An event on its way to the writer: details already encoded to JSON (on the producer's thread).
 pub(super) struct Pending {
     pub time_ns: i64,
-    pub session: String,
-    pub user: String,
+    pub session: Arc<str>,
+    pub user: Arc<str>,
     pub kind: &'static str,
     pub project: Option<i64>,
     pub plain: Zeroizing<Vec<u8>>,
@@ -216,6 +216,44 @@ impl AuditLog {
     /// [`AuditLog::shutdown`] for synchronous code.
     pub fn shutdown_blocking(self) -> Result<u64, AuditError> {
         self.ask_blocking(Msg::Shutdown)
+    }
+
+    /// The storage path alone, on the calling thread: encodes, seals, chains and appends `events`
+    /// in durable (fsynced) transactions of [`BATCH`], with no channel, task or reply in between.
+    /// For benchmarks (`benches/audit.rs`); returns the head seq.
+    #[doc(hidden)]
+    pub fn append_direct(
+        path: &Path,
+        keys: &AuditKeys,
+        projects: &dyn ProjectKeys,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<u64, AuditError> {
+        use super::appender::{AppendError, Appender, Batch, Item};
+        let mut appender = Appender::new(super::db::open_writer(path)?, keys.signing.clone(), u64::MAX)?;
+        let mut tip = appender.head()?;
+        let mut events = events.into_iter().peekable();
+        while events.peek().is_some() {
+            let mut batch = Batch { items: Vec::with_capacity(BATCH), base: tip, tip, wants_checkpoint: false };
+            for event in events.by_ref().take(BATCH) {
+                let project = event.project;
+                let (msg, _) = Self::prepare(event)?;
+                let key = match project {
+                    None => None,
+                    Some(project) => {
+                        Some(projects.project_key(project).ok_or(AuditError::ProjectKeyMissing { project })?)
+                    }
+                };
+                super::task::chain(&mut batch, Item { msg, key, sealed: None }, &keys.sealing);
+            }
+            match appender.append(&batch) {
+                Ok(_) => tip = batch.tip,
+                Err(AppendError::Moved(head)) => {
+                    return Err(AuditError::Malformed(format!("another writer moved the head to {}", head.0)));
+                }
+                Err(AppendError::Failed(error)) => return Err(error),
+            }
+        }
+        Ok(tip.0)
     }
 
     /// Forces or clears a real write failure on the writer's connection (tests only).

@@ -161,6 +161,7 @@ fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool)
         payload_keys: secrets
             .as_ref()
             .map(|(keys, projects)| (&keys.sealing, projects as &dyn crate::audit::ProjectKeys)),
+        threads: 0,
     };
     let progress = bar(0, "verifying");
     let report = verify(&dir.audit_db_path(), &options, &|done, total| {
@@ -245,7 +246,7 @@ fn export(reader: &AuditReader<'_>, since_ns: i64) -> Result<i32, CliError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failed = None;
     reader.since(since_ns, &mut |event| {
-        if event.seq % 4096 == 0 {
+        if event.seq.is_multiple_of(4096) {
             progress.set_position(event.seq);
         }
         if failed.is_none()
