@@ -3,6 +3,9 @@
 mod demo;
 mod import;
 
+pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, setup as demo_setup};
+pub use import::{import_into, read_items};
+
 use crate::datadir::{DataDir, DataDirError};
 use crate::import::ImportError;
 use crate::policy::Principal;
@@ -85,7 +88,7 @@ pub enum ProjectCommand {
 }
 
 /// Runs a parsed command; returns the process exit code.
-pub fn run(cli: Cli) -> Result<i32, CliError> {
+pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Init { data } => {
             let dir = DataDir::new(data);

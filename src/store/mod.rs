@@ -125,6 +125,8 @@ impl Store {
         let mut conn =
             Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         schema::prepare(&mut conn)?;
+        // SQLite creates the file lazily, so only now is there a file to restrict.
+        restrict_permissions(path);
         Ok(Self { conn, master, keys: Mutex::new(HashMap::new()), denials: Box::new(TraceDenials) })
     }
 
