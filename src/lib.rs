@@ -1,6 +1,7 @@
 //! cloister: a self-hosted annotation server for sensitive speech transcripts and RLHF preference
 //! data, served as a terminal UI over SSH. See README.md and docs/.
 
+pub mod app;
 pub mod audio;
 pub mod cli;
 pub mod config;
@@ -8,4 +9,6 @@ pub mod crypto;
 pub mod datadir;
 pub mod import;
 pub mod policy;
+pub mod ssh;
 pub mod store;
+pub mod ui;

@@ -44,7 +44,7 @@ pub fn run(dir: &DataDir, listen: SocketAddr, fixtures: &Path, no_serve: bool) -
     if no_serve {
         return Ok(0);
     }
-    serve(dir, listen)
+    super::serve::run(dir, listen)
 }
 
 /// Creates or reuses the demo's projects, users, keys, grants and assignments, and prints one
@@ -93,9 +93,4 @@ pub fn setup(dir: &DataDir, listen: SocketAddr, fixtures: &Path) -> Result<(), C
         );
     }
     Ok(())
-}
-
-fn serve(_dir: &DataDir, _listen: SocketAddr) -> Result<u8, CliError> {
-    println!("\n(serving arrives with the SSH server; set-up is complete)");
-    Ok(0)
 }

@@ -2,6 +2,7 @@
 
 mod demo;
 mod import;
+mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, setup as demo_setup};
 pub use import::{import_into, read_items};
@@ -28,6 +29,9 @@ pub enum CliError {
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
+    /// The SSH server failed.
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
     /// Writing output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -65,6 +69,15 @@ pub enum Command {
         /// Set up only; do not serve.
         #[arg(long)]
         no_serve: bool,
+    },
+    /// Serve the TUI over SSH until SIGINT/SIGTERM.
+    Serve {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Address to listen on (default: server.listen from cloister.toml).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
@@ -104,6 +117,14 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
+        Command::Serve { data, listen } => {
+            let dir = DataDir::new(data);
+            let listen = match listen {
+                Some(addr) => addr,
+                None => dir.config()?.server.listen,
+            };
+            serve::run(&dir, listen)
+        }
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;
             for p in store.list_projects(&Principal::operator())? {

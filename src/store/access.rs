@@ -172,3 +172,80 @@ impl Store {
         Ok(items.len())
     }
 }
+
+/// Why a login was refused. Recorded for admins; the client only sees a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginRefusal {
+    /// No user has this key.
+    #[error("unknown key")]
+    UnknownKey,
+    /// The key belongs to a different user than the SSH user name.
+    #[error("key belongs to another user")]
+    WrongUser,
+    /// The user is disabled.
+    #[error("user disabled")]
+    Disabled,
+    /// The key was revoked.
+    #[error("key revoked")]
+    Revoked,
+    /// The key is past its expiry date.
+    #[error("key expired")]
+    Expired,
+}
+
+impl Store {
+    /// Checks a verified public key (by SHA-256 fingerprint) for SSH user `user` and returns the
+    /// principal for a new session. Runs before authentication, so it takes no principal.
+    pub fn login(&self, user: &str, fingerprint: &str, session: &str) -> Result<Result<Principal, LoginRefusal>, StoreError> {
+        let row: Option<(i64, String, bool, bool, Option<i64>, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT u.id, u.name, u.is_admin, u.disabled, k.expires_at, k.revoked_at
+                 FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1",
+                [fingerprint],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?;
+        let Some((id, name, is_admin, disabled, expires_at, revoked_at)) = row else {
+            return Ok(Err(LoginRefusal::UnknownKey));
+        };
+        let refusal = if name != user {
+            Some(LoginRefusal::WrongUser)
+        } else if disabled {
+            Some(LoginRefusal::Disabled)
+        } else if revoked_at.is_some() {
+            Some(LoginRefusal::Revoked)
+        } else if expires_at.is_some_and(|t| t <= now_secs()) {
+            Some(LoginRefusal::Expired)
+        } else {
+            None
+        };
+        Ok(match refusal {
+            Some(refusal) => Err(refusal),
+            None => Ok(Principal { user_id: id, name, is_admin, session: session.to_string() }),
+        })
+    }
+
+    /// Revokes a key by fingerprint.
+    pub fn revoke_key(&self, by: &Principal, fingerprint: &str) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let changed = self.conn.execute(
+            "UPDATE user_keys SET revoked_at = ?1 WHERE fingerprint = ?2 AND revoked_at IS NULL",
+            params![now_secs(), fingerprint],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "active key", name: fingerprint.into() });
+        }
+        Ok(())
+    }
+
+    /// Whether a key is still valid for its user now (checked while sessions run).
+    pub fn key_is_active(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1
+             AND k.revoked_at IS NULL AND u.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > ?2))",
+            params![fingerprint, now_secs()],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -7,7 +7,7 @@ mod import;
 mod projects;
 mod schema;
 
-pub use access::{KeyRecord, UserRecord};
+pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use content::{QueueEntry, SegmentView};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};

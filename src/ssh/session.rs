@@ -1,0 +1,262 @@
+//! The per-shell task: owns the Terminal and the App; decodes input, runs the pure update, runs
+//! effects, draws, and writes through the bounded [`FrameWriter`](super::output::FrameWriter).
+
+use super::input::{Input, InputDecoder};
+use super::output::{FrameWriter, OutputStats, WindowCredit};
+
+use super::server::{SessionSlot, Shared};
+use crate::app::{App, Effect, Home, Identity, Keymap, Msg, ProjectLine, QueueLine};
+use crate::policy::{Principal, Role};
+use crate::ui::{self, Theme};
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::{cursor, execute, terminal};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+use russh::ChannelId;
+use russh::server::Handle;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// What the connection handler tells a session.
+#[derive(Debug)]
+pub enum SessionEvent {
+    /// Raw bytes typed or pasted by the client.
+    Input(Vec<u8>),
+    /// The client's terminal was resized to (cols, rows).
+    Resize(u16, u16),
+}
+
+/// Everything a session task starts with.
+pub struct SessionParams {
+    /// Shared server state.
+    pub shared: Arc<Shared>,
+    /// The connection's handle, used only from this task and its writer.
+    pub handle: Handle,
+    /// The shell channel.
+    pub channel: ChannelId,
+    /// Who is logged in.
+    pub principal: Principal,
+    /// Fingerprint of the key used, re-checked while the session runs.
+    pub fingerprint: String,
+    /// Terminal width.
+    pub cols: u16,
+    /// Terminal height.
+    pub rows: u16,
+    /// TERM from the pty request.
+    pub term: String,
+    /// NO_COLOR was requested.
+    pub no_color: bool,
+    /// The client's channel window.
+    pub credit: Arc<WindowCredit>,
+    /// The session's slot under the caps; released when the task ends.
+    pub slot: SessionSlot,
+}
+
+type SshTerminal = Terminal<CrosstermBackend<FrameWriter>>;
+
+const REDRAW_POLL: Duration = Duration::from_millis(50);
+const KEY_CHECK: Duration = Duration::from_secs(1);
+
+/// Enter/leave sequences: alternate screen, hidden cursor, bracketed paste.
+fn enter(terminal: &mut SshTerminal) -> std::io::Result<()> {
+    let out = terminal.backend_mut();
+    execute!(out, terminal::EnterAlternateScreen, cursor::Hide, ratatui::crossterm::event::EnableBracketedPaste)
+}
+
+fn leave(terminal: &mut SshTerminal) -> std::io::Result<()> {
+    let out = terminal.backend_mut();
+    execute!(out, ratatui::crossterm::event::DisableBracketedPaste, cursor::Show, terminal::LeaveAlternateScreen)?;
+    out.flush()
+}
+
+async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
+    let principal = principal.clone();
+    let result = shared
+        .db
+        .call(move |store| -> Result<Home, crate::store::StoreError> {
+            let mut projects = Vec::new();
+            for p in store.list_projects(&principal)? {
+                let roles = store.roles_on(&principal, p.id)?.iter().map(|r| r.to_string()).collect();
+                projects.push(ProjectLine { name: p.name, kind: p.kind.as_str().into(), roles, items: p.items });
+            }
+            let queue = store
+                .queue(&principal)?
+                .into_iter()
+                .map(|q| QueueLine { project: q.project, item: q.external_id, stage: q.stage, done: q.done, total: q.segments })
+                .collect();
+            Ok(Home { projects, queue })
+        })
+        .await;
+    match result {
+        Ok(Ok(home)) => Msg::HomeLoaded(home),
+        Ok(Err(error)) => Msg::LoadFailed(format!("cannot load your work: {error}")),
+        Err(error) => Msg::LoadFailed(error.to_string()),
+    }
+}
+
+async fn identity(shared: &Shared, principal: &Principal) -> Identity {
+    let who = principal.clone();
+    let roles: Vec<Role> = shared
+        .db
+        .call(move |store| {
+            let mut roles = Vec::new();
+            for p in store.list_projects(&who).unwrap_or_default() {
+                roles.extend(store.roles_on(&who, p.id).unwrap_or_default());
+            }
+            roles
+        })
+        .await
+        .unwrap_or_default();
+    let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    if principal.is_admin {
+        names.push("admin");
+    }
+    names.sort_unstable();
+    names.dedup();
+    let read_only = !principal.is_admin && !roles.is_empty() && roles.iter().all(|r| *r == Role::Reviewer);
+    let role = if names.is_empty() { "no role".to_string() } else { names.join("+") };
+    Identity { user: principal.name.clone(), role, session: principal.session.clone(), read_only }
+}
+
+/// Runs one shell session until the user quits, the client leaves or the server shuts down.
+pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>) {
+    let SessionParams { shared, handle, channel, principal, fingerprint, cols, rows, term, no_color, credit, slot } = params;
+    let stats = Arc::new(OutputStats::default());
+    let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
+    let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
+    let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(writer), TerminalOptions { viewport }) else {
+        return;
+    };
+    let mut theme = Theme::dark().with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
+    if no_color || term == "dumb" {
+        theme = theme.without_color();
+    }
+    let keymap = Keymap::default();
+    let (mut app, effects) = App::new(identity(&shared, &principal).await);
+    tracing::info!(user = %principal.name, session = %principal.session, cols, rows, %term, "session started");
+    if enter(&mut terminal).is_err() {
+        return;
+    }
+    let mut pending = effects;
+    let mut decoder = InputDecoder::new();
+    let mut shutdown = shared.shutdown.clone();
+    let idle_lock = Duration::from_secs(shared.config.server.idle_lock_secs);
+    let idle_disconnect = Duration::from_secs(shared.config.server.idle_disconnect_secs);
+    let mut last_input = Instant::now();
+    let mut last_key_check = Instant::now();
+    let mut dirty = true;
+    let mut disconnect_reason: Option<&str> = None;
+    loop {
+        for effect in std::mem::take(&mut pending) {
+            match effect {
+                Effect::LoadHome => {
+                    let msg = load_home(&shared, &principal).await;
+                    pending.extend(app.update(msg));
+                }
+                Effect::Quit => {}
+            }
+            dirty = true;
+        }
+        if app.quitting {
+            break;
+        }
+        if frames.is_stale() && frames.has_room() {
+            // Frames were dropped while the client was not reading: repaint everything once.
+            let _ = terminal.clear();
+            frames.mark_fresh();
+            dirty = true;
+        }
+        if dirty {
+            if terminal.draw(|frame| ui::draw(frame, &app, &theme, &keymap)).is_err() {
+                break;
+            }
+            dirty = false;
+        }
+        let deadline = decoder.pending_deadline();
+        let lock_at = last_input + idle_lock;
+        let tick = if frames.is_stale() { REDRAW_POLL } else { KEY_CHECK };
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(SessionEvent::Input(bytes)) => {
+                    last_input = Instant::now();
+                    for input in decoder.feed(&bytes, last_input) {
+                        pending.extend(handle_input(&mut app, &keymap, input));
+                    }
+                    dirty = true;
+                }
+                Some(SessionEvent::Resize(cols, rows)) => {
+                    let _ = terminal.resize(Rect::new(0, 0, cols, rows));
+                    let _ = terminal.clear();
+                    dirty = true;
+                }
+                None => {
+                    disconnect_reason = Some("client closed the channel");
+                    break;
+                }
+            },
+            _ = sleep_until(deadline) => {
+                for input in decoder.flush_timeout(Instant::now()) {
+                    pending.extend(handle_input(&mut app, &keymap, input));
+                }
+                dirty = true;
+            }
+            _ = tokio::time::sleep_until(lock_at.into()), if !app.locked => {
+                pending.extend(app.update(Msg::IdleLock));
+                dirty = true;
+            }
+            _ = tokio::time::sleep(tick) => {
+                if last_input.elapsed() >= idle_disconnect {
+                    disconnect_reason = Some("idle timeout");
+                    break;
+                }
+                if last_key_check.elapsed() >= KEY_CHECK {
+                    last_key_check = Instant::now();
+                    let fp = fingerprint.clone();
+                    if !shared.db.call(move |store| store.key_is_active(&fp).unwrap_or(false)).await.unwrap_or(false) {
+                        disconnect_reason = Some("key revoked or user disabled");
+                        break;
+                    }
+                }
+            }
+            _ = shutdown.changed() => {
+                pending.extend(app.update(Msg::Shutdown));
+                dirty = true;
+            }
+        }
+    }
+    // Stop taking input first so the connection handler never waits on a queue nobody drains.
+    drop(events);
+    if let Some(reason) = disconnect_reason {
+        tracing::info!(user = %principal.name, session = %principal.session, reason, "session ending");
+    }
+    let _ = leave(&mut terminal);
+    drop(terminal);
+    frames.drain().await;
+    let _ = handle.exit_status_request(channel, 0).await;
+    let _ = handle.eof(channel).await;
+    let _ = handle.close(channel).await;
+    tracing::info!(user = %principal.name, session = %principal.session,
+        bytes = stats.bytes_sent.load(std::sync::atomic::Ordering::Relaxed), "session ended");
+    drop(slot);
+}
+
+fn handle_input(app: &mut App, keymap: &Keymap, input: Input) -> Vec<Effect> {
+    match input {
+        Input::Key(key) => match keymap.action(key.code, key.mods) {
+            Some(action) => app.update(Msg::Action(action)),
+            None => app.update(Msg::UnboundKey),
+        },
+        // Pastes matter only in editors (next screens); here they only count as activity.
+        Input::Paste(_) => app.update(Msg::UnboundKey),
+        Input::Mouse(_) | Input::Focus(_) => Vec::new(),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
+}
