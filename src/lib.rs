@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audio;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod datadir;

@@ -21,7 +21,8 @@ fn valid_configs_load() {
     for path in files("valid") {
         Config::load(&path).unwrap_or_else(|e| panic!("{} should load: {e}", path.display()));
     }
-    let custom = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/valid/custom.toml")).expect("loads");
+    let custom =
+        Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config/valid/custom.toml")).expect("loads");
     assert!(custom.server.post_quantum_only);
     assert_eq!(custom.server.max_sessions, 64);
     assert_eq!(custom.ui.theme, "high-contrast");

@@ -73,13 +73,21 @@ fn valid_formats_import_through_the_binary() {
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     assert!(cloister().args(["init", "--data"]).arg(&data).status().expect("init").success());
-    let out = run(&["import", "--project", "calls", "--kind", "transcription"], &fixtures().join("calls/manifest.jsonl"));
+    let out =
+        run(&["import", "--project", "calls", "--kind", "transcription"], &fixtures().join("calls/manifest.jsonl"));
     assert!(out.contains("imported 10 items, 69 segments"), "{out}");
-    let out = run(&["import", "--project", "vtt", "--kind", "transcription", "--language", "en"], &fixtures().join("calls/sidecar/call-en-001.vtt"));
+    let out = run(
+        &["import", "--project", "vtt", "--kind", "transcription", "--language", "en"],
+        &fixtures().join("calls/sidecar/call-en-001.vtt"),
+    );
     assert!(out.contains("imported 1 items, 8 segments"), "{out}");
-    let out = run(&["import", "--project", "srt", "--kind", "transcription", "--language", "es"], &fixtures().join("calls/sidecar/call-es-001.srt"));
+    let out = run(
+        &["import", "--project", "srt", "--kind", "transcription", "--language", "es"],
+        &fixtures().join("calls/sidecar/call-es-001.srt"),
+    );
     assert!(out.contains("imported 1 items"), "{out}");
-    let out = run(&["import", "--project", "prefs", "--kind", "preference"], &fixtures().join("preference/prefs.jsonl"));
+    let out =
+        run(&["import", "--project", "prefs", "--kind", "preference"], &fixtures().join("preference/prefs.jsonl"));
     assert!(out.contains("imported 26 items"), "{out}");
     // Importing the same manifest again is refused as a whole.
     let again = cloister()
@@ -106,7 +114,8 @@ fn valid_formats_import_through_the_binary() {
 #[test]
 fn sidecar_segments_match_the_manifest() {
     let vtt = cloister::import::parse_sidecar(&fixtures().join("calls/sidecar/call-en-001.vtt"), None).expect("vtt");
-    let items = cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("manifest");
+    let items =
+        cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("manifest");
     let manifest = items.iter().find(|i| i.external_id == "call-en-001").expect("item");
     assert_eq!(vtt.segments.len(), manifest.segments.len());
     for (a, b) in vtt.segments.iter().zip(&manifest.segments) {

@@ -97,12 +97,9 @@ fn sealed_value_is_bound_to_key_table_row_column_and_project() {
     assert_eq!(sealed.as_bytes()[0], SEALED_VERSION);
     assert_eq!(sealed.as_bytes().len(), 1 + 12 + 5 + 16);
     assert_eq!(sealed.open(&key, &aad).expect("opens"), "hello");
-    for other in [
-        Aad { table: "drafts", ..aad },
-        Aad { row: 2, ..aad },
-        Aad { column: "pii", ..aad },
-        Aad { project: 2, ..aad },
-    ] {
+    for other in
+        [Aad { table: "drafts", ..aad }, Aad { row: 2, ..aad }, Aad { column: "pii", ..aad }, Aad { project: 2, ..aad }]
+    {
         assert!(sealed.open(&key, &other).is_err(), "{other:?} must not open");
     }
     let wrong = DataKey::from_bytes(zeroize::Zeroizing::new([8u8; 32]));
@@ -174,7 +171,8 @@ fn store_import_is_all_or_nothing() {
         store.raw_connection().query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0)).expect("count")
     };
     let before = (count("items"), count("segments"), count("audio"));
-    let mut items = cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
+    let mut items =
+        cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
     // Fresh ids for all but the last item, which collides with an already imported one.
     for item in items.iter_mut().take(9) {
         item.external_id.push_str("-new");

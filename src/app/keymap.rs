@@ -69,8 +69,12 @@ impl Keymap {
 
     /// Bindings sorted for the help overlay: (key text, action).
     pub fn help_lines(&self) -> Vec<(String, Action)> {
-        let mut lines: Vec<(String, Action)> =
-            self.bindings.iter().filter(|((_, m), _)| *m == KeyModifiers::NONE).map(|((c, _), a)| (key_name(*c), *a)).collect();
+        let mut lines: Vec<(String, Action)> = self
+            .bindings
+            .iter()
+            .filter(|((_, m), _)| *m == KeyModifiers::NONE)
+            .map(|((c, _), a)| (key_name(*c), *a))
+            .collect();
         lines.sort_by(|a, b| (a.1 as u8, &a.0).cmp(&(b.1 as u8, &b.0)));
         lines
     }

@@ -1,10 +1,10 @@
 //! Command-line interface: clap definitions and dispatch.
 
-mod demo;
+pub(crate) mod demo;
 mod import;
 mod serve;
 
-pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, setup as demo_setup};
+pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
 pub use import::{import_into, read_items};
 
 use crate::datadir::{DataDir, DataDirError};

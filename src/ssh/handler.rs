@@ -189,7 +189,12 @@ impl russh::server::Handler for ConnectionHandler {
         Ok(())
     }
 
-    async fn exec_request(&mut self, channel: ChannelId, data: &[u8], session: &mut Session) -> Result<(), Self::Error> {
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         let command = String::from_utf8_lossy(data).chars().take(80).collect::<String>();
         tracing::info!(user = ?self.principal.as_ref().map(|p| &p.name), %command, "exec refused");
         session.channel_success(channel)?;
@@ -203,7 +208,12 @@ impl russh::server::Handler for ConnectionHandler {
         Ok(())
     }
 
-    async fn subsystem_request(&mut self, channel: ChannelId, name: &str, session: &mut Session) -> Result<(), Self::Error> {
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         tracing::debug!(subsystem = name, "subsystem refused");
         session.channel_failure(channel)?;
         Ok(())
@@ -236,7 +246,12 @@ impl russh::server::Handler for ConnectionHandler {
         Ok(())
     }
 
-    async fn window_adjusted(&mut self, channel: ChannelId, new_size: u32, _session: &mut Session) -> Result<(), Self::Error> {
+    async fn window_adjusted(
+        &mut self,
+        channel: ChannelId,
+        new_size: u32,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
         if let Some(state) = self.channels.get(&channel) {
             state.credit.set(new_size);
         }

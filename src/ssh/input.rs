@@ -111,8 +111,7 @@ impl PasteState {
         let room = PASTE_CAP.saturating_sub(self.buf.len());
         let take = bytes.len().min(room);
         self.truncated |= take < bytes.len();
-        self.buf
-            .extend_from_slice(bytes.get(..take).unwrap_or_default());
+        self.buf.extend_from_slice(bytes.get(..take).unwrap_or_default());
     }
 
     /// Consumes paste bytes up to and including the end marker. Returns how
@@ -148,15 +147,10 @@ impl PasteState {
     fn finish(mut self) -> Input {
         if self.truncated {
             // Drop a character the cap cut in half rather than show U+FFFD.
-            let cut = self
-                .buf
-                .utf8_chunks()
-                .last()
-                .map_or(0, |c| c.invalid().len());
+            let cut = self.buf.utf8_chunks().last().map_or(0, |c| c.invalid().len());
             self.buf.truncate(self.buf.len().saturating_sub(cut));
         }
-        let text = String::from_utf8(self.buf)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let text = String::from_utf8(self.buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Input::Paste(text)
     }
 }
@@ -250,10 +244,7 @@ impl InputDecoder {
 
     /// Resolves pending input whose deadline is at or before `now`.
     fn expire(&mut self, now: Instant, out: &mut Vec<Input>) {
-        if self
-            .pending_deadline()
-            .is_none_or(|deadline| now < deadline)
-        {
+        if self.pending_deadline().is_none_or(|deadline| now < deadline) {
             return;
         }
         if let Some(paste) = self.paste.take() {
@@ -357,12 +348,11 @@ fn mouse_zero_coordinate(pending: &[u8]) -> bool {
         return false;
     };
     let params = params.strip_prefix(b"<").unwrap_or(params);
-    params.split(|&b| b == b';').skip(1).take(2).any(|field| {
-        std::str::from_utf8(field)
-            .ok()
-            .and_then(|s| s.parse::<u16>().ok())
-            == Some(0)
-    })
+    params
+        .split(|&b| b == b';')
+        .skip(1)
+        .take(2)
+        .any(|field| std::str::from_utf8(field).ok().and_then(|s| s.parse::<u16>().ok()) == Some(0))
 }
 
 /// Converts a terminput event parsed from `raw` into an [`Input`].

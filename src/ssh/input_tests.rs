@@ -62,11 +62,7 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         // Plain keys.
         ("letter", b"a", vec![ch('a')]),
         ("uppercase", b"Z", vec![kmod(Char('Z'), SHIFT)]),
-        (
-            "digits space tilde",
-            b"1 ~",
-            vec![ch('1'), ch(' '), ch('~')],
-        ),
+        ("digits space tilde", b"1 ~", vec![ch('1'), ch(' '), ch('~')]),
         ("enter cr", b"\r", vec![key(Enter)]),
         ("enter lf", b"\n", vec![key(Enter)]),
         ("tab", b"\t", vec![key(Tab)]),
@@ -81,22 +77,14 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         ("down", b"\x1b[B", vec![key(Down)]),
         ("right", b"\x1b[C", vec![key(Right)]),
         ("left", b"\x1b[D", vec![key(Left)]),
-        (
-            "ss3 arrows",
-            b"\x1bOA\x1bOB\x1bOC\x1bOD",
-            vec![key(Up), key(Down), key(Right), key(Left)],
-        ),
+        ("ss3 arrows", b"\x1bOA\x1bOB\x1bOC\x1bOD", vec![key(Up), key(Down), key(Right), key(Left)]),
         ("ctrl-up", b"\x1b[1;5A", vec![kmod(Up, CTRL)]),
         ("ctrl-down", b"\x1b[1;5B", vec![kmod(Down, CTRL)]),
         ("ctrl-right", b"\x1b[1;5C", vec![kmod(Right, CTRL)]),
         ("ctrl-left", b"\x1b[1;5D", vec![kmod(Left, CTRL)]),
         ("shift-up", b"\x1b[1;2A", vec![kmod(Up, SHIFT)]),
         ("alt-left", b"\x1b[1;3D", vec![kmod(Left, ALT)]),
-        (
-            "ctrl-shift-end",
-            b"\x1b[1;6F",
-            vec![kmod(End, CTRL | SHIFT)],
-        ),
+        ("ctrl-shift-end", b"\x1b[1;6F", vec![kmod(End, CTRL | SHIFT)]),
         // Editing keys in their several encodings.
         ("home csi", b"\x1b[H", vec![key(Home)]),
         ("home tilde", b"\x1b[1~", vec![key(Home)]),
@@ -112,31 +100,11 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         ("page up", b"\x1b[5~", vec![key(PageUp)]),
         ("page down", b"\x1b[6~", vec![key(PageDown)]),
         // Function keys.
-        (
-            "f1-f4 ss3",
-            b"\x1bOP\x1bOQ\x1bOR\x1bOS",
-            vec![key(F(1)), key(F(2)), key(F(3)), key(F(4))],
-        ),
-        (
-            "f1-f4 tilde",
-            b"\x1b[11~\x1b[12~\x1b[13~\x1b[14~",
-            vec![key(F(1)), key(F(2)), key(F(3)), key(F(4))],
-        ),
-        (
-            "f1-f5 linux",
-            b"\x1b[[A\x1b[[B\x1b[[C\x1b[[D\x1b[[E",
-            (1..=5).map(|n| key(F(n))).collect(),
-        ),
-        (
-            "f5-f8",
-            b"\x1b[15~\x1b[17~\x1b[18~\x1b[19~",
-            vec![key(F(5)), key(F(6)), key(F(7)), key(F(8))],
-        ),
-        (
-            "f9-f12",
-            b"\x1b[20~\x1b[21~\x1b[23~\x1b[24~",
-            vec![key(F(9)), key(F(10)), key(F(11)), key(F(12))],
-        ),
+        ("f1-f4 ss3", b"\x1bOP\x1bOQ\x1bOR\x1bOS", vec![key(F(1)), key(F(2)), key(F(3)), key(F(4))]),
+        ("f1-f4 tilde", b"\x1b[11~\x1b[12~\x1b[13~\x1b[14~", vec![key(F(1)), key(F(2)), key(F(3)), key(F(4))]),
+        ("f1-f5 linux", b"\x1b[[A\x1b[[B\x1b[[C\x1b[[D\x1b[[E", (1..=5).map(|n| key(F(n))).collect()),
+        ("f5-f8", b"\x1b[15~\x1b[17~\x1b[18~\x1b[19~", vec![key(F(5)), key(F(6)), key(F(7)), key(F(8))]),
+        ("f9-f12", b"\x1b[20~\x1b[21~\x1b[23~\x1b[24~", vec![key(F(9)), key(F(10)), key(F(11)), key(F(12))]),
         ("shift-f5", b"\x1b[15;2~", vec![kmod(F(5), SHIFT)]),
         ("ctrl-f1", b"\x1b[1;5P", vec![kmod(F(1), CTRL)]),
         // Alt combinations and Esc.
@@ -147,32 +115,16 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         ("alt-backspace", b"\x1b\x7f", vec![kmod(Backspace, ALT)]),
         ("alt-backspace bs", b"\x1b\x08", vec![kmod(Backspace, ALT)]),
         ("alt-ctrl-c", b"\x1b\x03", vec![kmod(Char('c'), ALT | CTRL)]),
-        (
-            "alt-e-acute",
-            "\x1bé".as_bytes(),
-            vec![kmod(Char('é'), ALT)],
-        ),
+        ("alt-e-acute", "\x1bé".as_bytes(), vec![kmod(Char('é'), ALT)]),
         ("alt-[ then text", b"\x1b[", vec![kmod(Char('['), ALT)]),
         ("lone esc", b"\x1b", vec![key(Esc)]),
         ("esc esc", b"\x1b\x1b", vec![key(Esc), key(Esc)]),
-        (
-            "esc esc esc",
-            b"\x1b\x1b\x1b",
-            vec![key(Esc), key(Esc), key(Esc)],
-        ),
+        ("esc esc esc", b"\x1b\x1b\x1b", vec![key(Esc), key(Esc), key(Esc)]),
         ("esc esc up", b"\x1b\x1b[A", vec![key(Esc), key(Up)]),
-        (
-            "esc then alt-x",
-            b"\x1b\x1bx",
-            vec![key(Esc), kmod(Char('x'), ALT)],
-        ),
+        ("esc then alt-x", b"\x1b\x1bx", vec![key(Esc), kmod(Char('x'), ALT)]),
         // UTF-8.
         ("e acute", "é".as_bytes(), vec![ch('é')]),
-        (
-            "uppercase e acute",
-            "É".as_bytes(),
-            vec![kmod(Char('É'), SHIFT)],
-        ),
+        ("uppercase e acute", "É".as_bytes(), vec![kmod(Char('É'), SHIFT)]),
         ("cjk", "漢字".as_bytes(), vec![ch('漢'), ch('字')]),
         ("emoji", "👍".as_bytes(), vec![ch('👍')]),
         (
@@ -181,32 +133,12 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
             vec![ch('👨'), ch('\u{200d}'), ch('👩'), ch('\u{200d}'), ch('👧')],
         ),
         // Bracketed paste.
-        (
-            "paste",
-            b"\x1b[200~hello\r\nworld\x1b[201~",
-            vec![paste("hello\r\nworld")],
-        ),
+        ("paste", b"\x1b[200~hello\r\nworld\x1b[201~", vec![paste("hello\r\nworld")]),
         ("empty paste", b"\x1b[200~\x1b[201~", vec![paste("")]),
-        (
-            "paste unicode",
-            "\x1b[200~漢👍é\x1b[201~".as_bytes(),
-            vec![paste("漢👍é")],
-        ),
-        (
-            "paste with esc seqs",
-            b"\x1b[200~a\x1b[Ab\x1b[20x\x1b\x1b[201~",
-            vec![paste("a\x1b[Ab\x1b[20x\x1b")],
-        ),
-        (
-            "paste invalid utf-8",
-            b"\x1b[200~a\xffb\xc3\x1b[201~",
-            vec![paste("a\u{fffd}b\u{fffd}")],
-        ),
-        (
-            "keys around paste",
-            b"x\x1b[200~p\x1b[201~\x1b[A",
-            vec![ch('x'), paste("p"), key(Up)],
-        ),
+        ("paste unicode", "\x1b[200~漢👍é\x1b[201~".as_bytes(), vec![paste("漢👍é")]),
+        ("paste with esc seqs", b"\x1b[200~a\x1b[Ab\x1b[20x\x1b\x1b[201~", vec![paste("a\x1b[Ab\x1b[20x\x1b")]),
+        ("paste invalid utf-8", b"\x1b[200~a\xffb\xc3\x1b[201~", vec![paste("a\u{fffd}b\u{fffd}")]),
+        ("keys around paste", b"x\x1b[200~p\x1b[201~\x1b[A", vec![ch('x'), paste("p"), key(Up)]),
         ("paste start is not f9", b"\x1b[20~", vec![key(F(9))]),
         // Mouse, focus and kitty-protocol reports.
         (
@@ -231,11 +163,7 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         ),
         ("bad x10 mouse", b"\x1b[M\x10!!a", vec![ch('a')]),
         ("unknown linux console key", b"\x1b[[Za", vec![ch('a')]),
-        (
-            "focus",
-            b"\x1b[I\x1b[O",
-            vec![Input::Focus(true), Input::Focus(false)],
-        ),
+        ("focus", b"\x1b[I\x1b[O", vec![Input::Focus(true), Input::Focus(false)]),
         ("kitty ctrl-a", b"\x1b[97;5u", vec![kmod(Char('a'), CTRL)]),
         ("kitty release dropped", b"\x1b[97;1:3ub", vec![ch('b')]),
         // Garbage and recovery.
@@ -243,42 +171,24 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
         ("lone continuation", b"\x80\xbfa", vec![ch('a')]),
         ("truncated 2-byte utf-8", b"\xc3a", vec![ch('a')]),
         ("truncated 3-byte utf-8", b"\xe6\xbca", vec![ch('a')]),
-        (
-            "truncated 4-byte utf-8 then esc",
-            b"\xf0\x9f\x1b[A",
-            vec![key(Up)],
-        ),
+        ("truncated 4-byte utf-8 then esc", b"\xf0\x9f\x1b[A", vec![key(Up)]),
         ("surrogate", b"\xed\xa0\x80a", vec![ch('a')]),
         ("stray paste end", b"\x1b[201~a", vec![ch('a')]),
         ("unknown tilde key", b"\x1b[99~a", vec![ch('a')]),
         ("unknown private csi", b"\x1b[?1;2xa", vec![ch('a')]),
-        (
-            "csi broken by ctrl",
-            b"\x1b[1;\x03",
-            vec![kmod(Char('c'), CTRL)],
-        ),
+        ("csi broken by ctrl", b"\x1b[1;\x03", vec![kmod(Char('c'), CTRL)]),
         ("csi broken by utf-8", "\x1b[1é".as_bytes(), vec![ch('é')]),
         ("alt broken utf-8", b"\x1b\xc3a", vec![ch('a')]),
         ("esc then invalid", b"\x1b\xffa", vec![key(Esc), ch('a')]),
-        (
-            "unknown ss3",
-            b"\x1bOza",
-            vec![kmod(Char('O'), ALT | SHIFT), ch('z'), ch('a')],
-        ),
+        ("unknown ss3", b"\x1bOza", vec![kmod(Char('O'), ALT | SHIFT), ch('z'), ch('a')]),
         ("mouse zero coordinate", b"\x1b[<0;0;0Ma", vec![ch('a')]),
-        (
-            "rxvt mouse zero coordinate",
-            b"\x1b[32;0;5Ma",
-            vec![ch('a')],
-        ),
+        ("rxvt mouse zero coordinate", b"\x1b[32;0;5Ma", vec![ch('a')]),
         ("incomplete utf-8 at end", b"a\xc3", vec![ch('a')]),
     ];
     let long_csi = [b"\x1b[".as_slice(), &[b'1'; 100], b"Aa"].concat();
     rows.push(("overlong csi", &long_csi, vec![ch('a')]));
-    let mut rows: Vec<(String, Vec<u8>, Vec<Input>)> = rows
-        .into_iter()
-        .map(|(n, b, e)| (n.to_owned(), b.to_vec(), e))
-        .collect();
+    let mut rows: Vec<(String, Vec<u8>, Vec<Input>)> =
+        rows.into_iter().map(|(n, b, e)| (n.to_owned(), b.to_vec(), e)).collect();
     for byte in 1u8..=26 {
         let expected = match byte {
             0x08 => key(Backspace),
@@ -295,11 +205,7 @@ fn table() -> Vec<(String, Vec<u8>, Vec<Input>)> {
 fn table_whole_bytewise_and_after_text() {
     for (name, bytes, expected) in table() {
         assert_eq!(decode(&bytes), expected, "{name}: fed whole");
-        assert_eq!(
-            decode_bytewise(&bytes),
-            expected,
-            "{name}: fed byte by byte"
-        );
+        assert_eq!(decode_bytewise(&bytes), expected, "{name}: fed byte by byte");
         // The decoder is left in a clean state: following text is unaffected.
         let mut followed = expected.clone();
         followed.extend([ch('o'), ch('k')]);
@@ -316,10 +222,7 @@ fn table_whole_bytewise_and_after_text() {
 fn keys_are_emitted_at_feed_time() {
     let t0 = Instant::now();
     let mut d = InputDecoder::new();
-    assert_eq!(
-        d.feed(b"a\x1b[A\x1b[1;5C", t0),
-        vec![ch('a'), key(KeyCode::Up), kmod(KeyCode::Right, CTRL)]
-    );
+    assert_eq!(d.feed(b"a\x1b[A\x1b[1;5C", t0), vec![ch('a'), key(KeyCode::Up), kmod(KeyCode::Right, CTRL)]);
     assert_eq!(d.pending_deadline(), None);
 }
 
@@ -357,10 +260,7 @@ fn esc_then_letter_after_timeout_is_esc_and_letter() {
     assert_eq!(d.feed(b"x", t0 + ms(31)), vec![key(KeyCode::Esc), ch('x')]);
     // Within the timeout the same bytes are Alt-x.
     assert_eq!(d.feed(b"\x1b", t0 + ms(40)), vec![]);
-    assert_eq!(
-        d.feed(b"x", t0 + ms(50)),
-        vec![kmod(KeyCode::Char('x'), ALT)]
-    );
+    assert_eq!(d.feed(b"x", t0 + ms(50)), vec![kmod(KeyCode::Char('x'), ALT)]);
 }
 
 #[test]
@@ -404,11 +304,7 @@ fn paste_split_at_every_point() {
     let bytes = "k\x1b[200~漢 a\x1b[2\x1b[201~\x1b[A".as_bytes();
     let expected = vec![ch('k'), paste("漢 a\x1b[2"), key(KeyCode::Up)];
     for i in 0..=bytes.len() {
-        assert_eq!(
-            decode_pieces(&[&bytes[..i], &bytes[i..]]),
-            expected,
-            "split at {i}"
-        );
+        assert_eq!(decode_pieces(&[&bytes[..i], &bytes[i..]]), expected, "split at {i}");
     }
 }
 
@@ -418,9 +314,7 @@ fn one_mib_paste_is_one_event() {
     let bytes = [PASTE_START, text.as_bytes(), PASTE_END, b"z"].concat();
     let check = |events: Vec<Input>| {
         assert_eq!(events.len(), 2);
-        let Input::Paste(got) = &events[0] else {
-            panic!("not a paste: {:?}", events[0])
-        };
+        let Input::Paste(got) = &events[0] else { panic!("not a paste: {:?}", events[0]) };
         assert_eq!(got.len(), PASTE_CAP);
         assert!(got == &text);
         assert_eq!(events[1], ch('z'));
@@ -436,17 +330,13 @@ fn over_cap_paste_is_truncated_and_ends_cleanly() {
     let bytes = [PASTE_START, text.as_bytes(), PASTE_END, b"z"].concat();
     let events = decode_pieces(&bytes.chunks(4096).collect::<Vec<_>>());
     assert_eq!(events.len(), 2);
-    let Input::Paste(got) = &events[0] else {
-        panic!("not a paste")
-    };
+    let Input::Paste(got) = &events[0] else { panic!("not a paste") };
     assert_eq!(got.len(), PASTE_CAP);
     assert_eq!(events[1], ch('z'));
     // The cap cuts 'é' in half: the half is dropped, not turned into U+FFFD.
     let text = format!("a{}", "é".repeat(PASTE_CAP / 2));
     let events = decode(&[PASTE_START, text.as_bytes(), PASTE_END].concat());
-    let [Input::Paste(got)] = events.as_slice() else {
-        panic!("not one paste")
-    };
+    let [Input::Paste(got)] = events.as_slice() else { panic!("not one paste") };
     assert_eq!(got.len(), PASTE_CAP - 1);
     assert!(got.ends_with('é'));
 }
@@ -456,10 +346,7 @@ fn debug_does_not_show_pending_bytes() {
     let mut d = InputDecoder::new();
     let _ = d.feed(b"\x1b[200~secret", Instant::now());
     let shown = format!("{d:?}");
-    assert!(
-        !shown.contains("secret") && !shown.contains("115"),
-        "{shown}"
-    );
+    assert!(!shown.contains("secret") && !shown.contains("115"), "{shown}");
 }
 
 /// One key or paste as bytes and the events it must decode to.
@@ -488,25 +375,15 @@ fn token() -> impl Strategy<Value = (Vec<u8>, Vec<Input>)> {
     prop_oneof![
         prop::sample::select(fixed).prop_map(|(b, e)| (b.to_vec(), vec![e])),
         prop::char::range('a', 'z').prop_map(|c| (vec![c as u8], vec![ch(c)])),
-        prop::char::range('A', 'Z').prop_map(|c| (
-            vec![0x1b, c as u8],
-            vec![kmod(KeyCode::Char(c), ALT | SHIFT)]
-        )),
-        prop::char::range('a', 'z')
-            .prop_map(|c| (vec![0x1b, c as u8], vec![kmod(KeyCode::Char(c), ALT)])),
+        prop::char::range('A', 'Z').prop_map(|c| (vec![0x1b, c as u8], vec![kmod(KeyCode::Char(c), ALT | SHIFT)])),
+        prop::char::range('a', 'z').prop_map(|c| (vec![0x1b, c as u8], vec![kmod(KeyCode::Char(c), ALT)])),
         any::<char>()
             .prop_filter("printable", |c| *c >= ' ' && *c != '\x7f')
             .prop_map(|c| (c.to_string().into_bytes(), vec![ch(c)])),
         (1u8..=26)
             .prop_filter("plain ctrl letter", |b| ![8, 9, 10, 13].contains(b))
-            .prop_map(|b| (
-                vec![b],
-                vec![kmod(KeyCode::Char(char::from(b'a' + b - 1)), CTRL)]
-            )),
-        "[^\x1b]{0,40}".prop_map(|s| (
-            [PASTE_START, s.as_bytes(), PASTE_END].concat(),
-            vec![Input::Paste(s)]
-        )),
+            .prop_map(|b| (vec![b], vec![kmod(KeyCode::Char(char::from(b'a' + b - 1)), CTRL)])),
+        "[^\x1b]{0,40}".prop_map(|s| ([PASTE_START, s.as_bytes(), PASTE_END].concat(), vec![Input::Paste(s)])),
     ]
 }
 
@@ -528,14 +405,11 @@ fn script() -> impl Strategy<Value = (Vec<u8>, Vec<Input>)> {
                 kept.push((b, e));
             }
         }
-        kept.into_iter().rev().fold(
-            (Vec::new(), Vec::new()),
-            |(mut bytes, mut events), (b, e)| {
-                bytes.extend(b);
-                events.extend(e);
-                (bytes, events)
-            },
-        )
+        kept.into_iter().rev().fold((Vec::new(), Vec::new()), |(mut bytes, mut events), (b, e)| {
+            bytes.extend(b);
+            events.extend(e);
+            (bytes, events)
+        })
     })
 }
 

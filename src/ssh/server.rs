@@ -210,7 +210,8 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
     let listener = TcpListener::bind(listen).await.map_err(|source| SshError::Bind { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen, source })?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let limiter = RateLimiter::new(config.server.connections_per_ip, Duration::from_secs(config.server.rate_window_secs));
+    let limiter =
+        RateLimiter::new(config.server.connections_per_ip, Duration::from_secs(config.server.rate_window_secs));
     let shared =
         Arc::new(Shared { db: Db::new(store), config, shutdown: shutdown_rx.clone(), registry: Mutex::default() });
     let accept = tokio::spawn(accept_loop(listener, ssh_config, Arc::clone(&shared), limiter, shutdown_rx));

@@ -84,7 +84,13 @@ async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
             let queue = store
                 .queue(&principal)?
                 .into_iter()
-                .map(|q| QueueLine { project: q.project, item: q.external_id, stage: q.stage, done: q.done, total: q.segments })
+                .map(|q| QueueLine {
+                    project: q.project,
+                    item: q.external_id,
+                    stage: q.stage,
+                    done: q.done,
+                    total: q.segments,
+                })
                 .collect();
             Ok(Home { projects, queue })
         })
@@ -122,14 +128,16 @@ async fn identity(shared: &Shared, principal: &Principal) -> Identity {
 
 /// Runs one shell session until the user quits, the client leaves or the server shuts down.
 pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>) {
-    let SessionParams { shared, handle, channel, principal, fingerprint, cols, rows, term, no_color, credit, slot } = params;
+    let SessionParams { shared, handle, channel, principal, fingerprint, cols, rows, term, no_color, credit, slot } =
+        params;
     let stats = Arc::new(OutputStats::default());
     let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
     let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
     let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(writer), TerminalOptions { viewport }) else {
         return;
     };
-    let mut theme = Theme::dark().with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
+    let mut theme =
+        Theme::dark().with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
     if no_color || term == "dumb" {
         theme = theme.without_color();
     }

@@ -193,11 +193,19 @@ pub enum LoginRefusal {
     Expired,
 }
 
+/// (user id, name, is_admin, disabled, expires_at, revoked_at) of a key's owner.
+type KeyOwnerRow = (i64, String, bool, bool, Option<i64>, Option<i64>);
+
 impl Store {
     /// Checks a verified public key (by SHA-256 fingerprint) for SSH user `user` and returns the
     /// principal for a new session. Runs before authentication, so it takes no principal.
-    pub fn login(&self, user: &str, fingerprint: &str, session: &str) -> Result<Result<Principal, LoginRefusal>, StoreError> {
-        let row: Option<(i64, String, bool, bool, Option<i64>, Option<i64>)> = self
+    pub fn login(
+        &self,
+        user: &str,
+        fingerprint: &str,
+        session: &str,
+    ) -> Result<Result<Principal, LoginRefusal>, StoreError> {
+        let row: Option<KeyOwnerRow> = self
             .conn
             .query_row(
                 "SELECT u.id, u.name, u.is_admin, u.disabled, k.expires_at, k.revoked_at

@@ -82,7 +82,9 @@ fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) 
     let lines: Vec<Line<'_>> = keymap
         .help_lines()
         .into_iter()
-        .map(|(key, action)| Line::from(vec![Span::styled(format!("{key:>6}  "), theme.title()), Span::raw(action.describe())]))
+        .map(|(key, action)| {
+            Line::from(vec![Span::styled(format!("{key:>6}  "), theme.title()), Span::raw(action.describe())])
+        })
         .collect();
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 40.min(area.width);
@@ -92,7 +94,8 @@ fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) 
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let mut spans = vec![Span::raw(format!(" {} · {} · session {} ", app.identity.user, app.identity.role, app.identity.session))];
+    let mut spans =
+        vec![Span::raw(format!(" {} · {} · session {} ", app.identity.user, app.identity.role, app.identity.session))];
     if app.identity.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.warning()));
     }

@@ -68,7 +68,11 @@ impl Theme {
 
     /// The status bar.
     pub fn status_bar(&self) -> Style {
-        if self.no_color { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default().bg(self.status_bg).fg(Color::White) }
+        if self.no_color {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().bg(self.status_bg).fg(Color::White)
+        }
     }
 
     /// Badges such as READ-ONLY and notices that need attention.

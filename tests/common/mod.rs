@@ -37,3 +37,4 @@ pub fn import_calls(store: &Store, name: &str) {
 pub fn role(name: &str) -> Role {
     Role::parse(name).expect("role")
 }
+pub mod ssh;
