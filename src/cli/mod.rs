@@ -2,6 +2,7 @@
 
 pub(crate) mod demo;
 mod import;
+mod loadtest;
 mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
@@ -79,6 +80,8 @@ pub enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Measure latency, bytes per key and memory per session against a fresh server.
+    Loadtest(loadtest::LoadArgs),
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
     /// Manage projects.
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
+        Command::Loadtest(args) => loadtest::run(args),
         Command::Serve { data, listen } => {
             let dir = DataDir::new(data);
             let listen = match listen {

@@ -257,3 +257,18 @@ impl Store {
         )?)
     }
 }
+
+impl Store {
+    /// Assigns every item of `project` to `user` at `stage` (skipping items they already hold).
+    /// Returns how many assignments were made.
+    pub fn assign_all(&self, by: &Principal, project: &str, user: &str, stage: &str) -> Result<usize, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let project = self.project_by_name(project)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO assignments (project_id, item_id, user_id, stage, updated_at)
+             SELECT ?1, id, ?2, ?3, ?4 FROM items WHERE project_id = ?1",
+            params![project.id, owner.id, stage, now_secs()],
+        )?)
+    }
+}
