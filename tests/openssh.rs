@@ -56,7 +56,8 @@ async fn openssh_client_in_a_pty_gets_the_tui_and_exits_zero() {
         let deadline = Instant::now() + Duration::from_secs(15);
         while !parser.screen().contents().contains(needle) {
             let chunk = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()));
-            let chunk = chunk.unwrap_or_else(|_| panic!("{needle:?} not seen; screen:\n{}", parser.screen().contents()));
+            let chunk =
+                chunk.unwrap_or_else(|_| panic!("{needle:?} not seen; screen:\n{}", parser.screen().contents()));
             raw.extend_from_slice(&chunk);
             parser.process(&chunk);
         }

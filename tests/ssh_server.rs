@@ -106,8 +106,17 @@ async fn refused_logins() {
     let (_, fingerprint) = cloister::cli::read_public_key(&dir.keys_dir().join("demo/alice.pub")).expect("pub");
     store.revoke_key(&Principal::operator(), &fingerprint).expect("revoke");
     let started = std::time::Instant::now();
-    live.wait_closed().await;
-    assert!(started.elapsed() < Duration::from_secs(3), "live session ended {:?} after revocation", started.elapsed());
+    // Keep typing: activity must not postpone the revocation check.
+    while !live.shell.closed {
+        let _ = live.shell.send(b"j").await;
+        while live.shell.recv(Duration::from_millis(100)).await.is_some() {}
+        assert!(started.elapsed() < Duration::from_secs(5), "session still open after revocation");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "live session ended {:?} after revocation",
+        started.elapsed()
+    );
     assert!(connect(server.addr, "alice", alice_key(), Some(host)).await.is_err(), "revoked key");
     server.shutdown().await;
 }

@@ -58,13 +58,18 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 fn setup(dir: &DataDir, sessions: usize) -> Result<Vec<(String, PrivateKey)>, CliError> {
-    super::demo::setup(dir, "127.0.0.1:2222".parse().map_err(|_| CliError::Usage("addr".into()))?, &default_fixtures())?;
+    super::demo::setup(
+        dir,
+        "127.0.0.1:2222".parse().map_err(|_| CliError::Usage("addr".into()))?,
+        &default_fixtures(),
+    )?;
     let store = dir.store()?;
     let op = Principal::operator();
     let mut users = Vec::with_capacity(sessions);
     for n in 0..sessions {
         let name = format!("load{n}");
-        let key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| CliError::Usage(e.to_string()))?;
+        let key =
+            PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| CliError::Usage(e.to_string()))?;
         let public = key.public_key();
         let line = public.to_openssh().map_err(|e| CliError::Usage(e.to_string()))?;
         store.add_user(&op, &name, false)?;
@@ -102,7 +107,12 @@ async fn wait_listening(addr: SocketAddr) -> Result<(), CliError> {
 }
 
 /// Opens a session and waits for its first full screen.
-async fn open(addr: SocketAddr, name: String, key: PrivateKey, host: russh::keys::ssh_key::PublicKey) -> Result<(Shell, impl Sized), CliError> {
+async fn open(
+    addr: SocketAddr,
+    name: String,
+    key: PrivateKey,
+    host: russh::keys::ssh_key::PublicKey,
+) -> Result<(Shell, impl Sized), CliError> {
     let handle = connect(addr, &name, key, Some(host)).await.map_err(|e| CliError::Usage(e.to_string()))?;
     let mut shell = Shell::open(&handle, 100, 30, &[]).await.map_err(|e| CliError::Usage(e.to_string()))?;
     let mut screen = Vec::new();
@@ -162,7 +172,8 @@ pub fn run(args: LoadArgs) -> Result<u8, CliError> {
     let result = runtime.block_on(async {
         wait_listening(addr).await?;
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let host = load_public_key(&dir.host_key_path().with_extension("pub")).map_err(|e| CliError::Usage(e.to_string()))?;
+        let host =
+            load_public_key(&dir.host_key_path().with_extension("pub")).map_err(|e| CliError::Usage(e.to_string()))?;
         let rss_base = rss_kib(pid);
         let mut shells = Vec::new();
         for chunk in users.chunks(25) {

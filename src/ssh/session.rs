@@ -56,8 +56,10 @@ pub struct SessionParams {
 
 type SshTerminal = Terminal<CrosstermBackend<FrameWriter>>;
 
-const REDRAW_POLL: Duration = Duration::from_millis(50);
-const KEY_CHECK: Duration = Duration::from_secs(1);
+/// Housekeeping period: stale-frame repaint, idle disconnect, key re-check.
+const HOUSEKEEPING: Duration = Duration::from_millis(100);
+/// How often a live session re-checks that its key is still valid (revocation ends it within 1 s).
+const KEY_CHECK: Duration = Duration::from_millis(500);
 
 /// Enter/leave sequences: alternate screen, hidden cursor, bracketed paste.
 fn enter(terminal: &mut SshTerminal) -> std::io::Result<()> {
@@ -155,6 +157,8 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let mut last_input = Instant::now();
     let mut last_key_check = Instant::now();
     let mut dirty = true;
+    let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+    housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut disconnect_reason: Option<&str> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
@@ -184,7 +188,6 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
         }
         let deadline = decoder.pending_deadline();
         let lock_at = last_input + idle_lock;
-        let tick = if frames.is_stale() { REDRAW_POLL } else { KEY_CHECK };
         tokio::select! {
             event = events.recv() => match event {
                 Some(SessionEvent::Input(bytes)) => {
@@ -214,7 +217,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 pending.extend(app.update(Msg::IdleLock));
                 dirty = true;
             }
-            _ = tokio::time::sleep(tick) => {
+            _ = housekeeping.tick() => {
                 if last_input.elapsed() >= idle_disconnect {
                     disconnect_reason = Some("idle timeout");
                     break;
