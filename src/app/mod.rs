@@ -2,9 +2,14 @@
 //! The session task turns key presses into [`Msg`]s through the [`Keymap`], runs the returned
 //! [`Effect`]s, and feeds their results back as messages.
 
+pub mod editor;
+mod item;
 mod keymap;
 
-pub use keymap::{Action, Keymap};
+pub use item::{ItemView, SegmentLine, time_code};
+pub use keymap::{Action, Keymap, Mode};
+
+use editor::Editor;
 
 /// A project the user may see, with its progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +27,8 @@ pub struct ProjectLine {
 /// One queue entry as shown on the home screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueLine {
+    /// Item database id.
+    pub item_id: i64,
     /// Project name.
     pub project: String,
     /// Item id from the import.
@@ -57,7 +64,7 @@ pub struct Identity {
 }
 
 /// Messages that change the state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Msg {
     /// A key mapped to an action by the keymap.
     Action(Action),
@@ -67,6 +74,21 @@ pub enum Msg {
     HomeLoaded(Home),
     /// Loading failed; the message is safe to show.
     LoadFailed(String),
+    /// Typed text or a paste, for the editor.
+    Text(String),
+    /// The item the user asked for arrived from the store.
+    ItemLoaded(ItemView),
+    /// A segment was submitted as `version`.
+    Submitted {
+        /// Segment id.
+        segment: i64,
+        /// New version number.
+        version: i64,
+    },
+    /// The store refused an action; the message is safe to show.
+    Denied(String),
+    /// Some time passed since the last edit: save the draft if it changed.
+    AutosaveDue,
     /// The session was idle for the lock timeout: hide all data.
     IdleLock,
     /// The server is shutting down.
@@ -78,17 +100,42 @@ pub enum Msg {
 pub enum Effect {
     /// Load the home data from the store.
     LoadHome,
+    /// Load an item of the queue.
+    OpenItem {
+        /// Item database id.
+        item_id: i64,
+        /// Its position in the queue.
+        queue_index: usize,
+    },
+    /// Save the sealed draft of a segment.
+    SaveDraft {
+        /// Segment id.
+        segment: i64,
+        /// Current text.
+        text: String,
+    },
+    /// Submit a new annotation version of a segment.
+    Submit {
+        /// Segment id.
+        segment: i64,
+        /// Submitted text.
+        text: String,
+    },
+    /// Record that a read-only user tried to edit (the store would refuse the write anyway).
+    DeniedEdit,
     /// End the session (restore the terminal, exit status 0).
     Quit,
 }
 
 /// The whole state of one session's UI.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct App {
     /// Who is logged in.
     pub identity: Identity,
     /// Home data, once loaded.
     pub home: Option<Home>,
+    /// The open item, if any (else the home screen shows).
+    pub item: Option<ItemView>,
     /// Selected queue row.
     pub selected: usize,
     /// Help overlay shown.
@@ -104,7 +151,7 @@ pub struct App {
 impl App {
     /// A new app for `identity`; returns the effects to run first.
     pub fn new(identity: Identity) -> (Self, Vec<Effect>) {
-        let app = Self { identity, home: None, selected: 0, help: false, locked: false, notice: None, quitting: false };
+        let app = Self { identity, home: None, item: None, selected: 0, help: false, locked: false, notice: None, quitting: false };
         (app, vec![Effect::LoadHome])
     }
 
@@ -126,10 +173,31 @@ impl App {
                 self.home = Some(home);
                 Vec::new()
             }
-            Msg::LoadFailed(message) => {
+            Msg::LoadFailed(message) | Msg::Denied(message) => {
                 self.notice = Some(message);
                 Vec::new()
             }
+            Msg::Text(text) => {
+                if let Some(editor) = self.item.as_mut().and_then(|i| i.editor.as_mut()) {
+                    editor.insert_str(&text);
+                }
+                Vec::new()
+            }
+            Msg::ItemLoaded(view) => {
+                self.notice = None;
+                self.item = Some(view);
+                Vec::new()
+            }
+            Msg::Submitted { segment, version } => {
+                if let Some(item) = self.item.as_mut() {
+                    if let Some(line) = item.segments.iter_mut().find(|l| l.id == segment) {
+                        line.submitted = true;
+                    }
+                }
+                self.notice = Some(format!("submitted version {version}"));
+                Vec::new()
+            }
+            Msg::AutosaveDue => self.save_draft(),
             Msg::IdleLock => {
                 self.locked = true;
                 self.help = false;
@@ -143,8 +211,138 @@ impl App {
         }
     }
 
-    fn act(&mut self, action: Action) -> Vec<Effect> {
+    /// The key mode: editing when a segment editor is open.
+    pub fn mode(&self) -> Mode {
+        if self.item.as_ref().is_some_and(|i| i.editor.is_some()) { Mode::Edit } else { Mode::Normal }
+    }
+
+    /// A SaveDraft effect if the editor holds unsaved changes.
+    fn save_draft(&mut self) -> Vec<Effect> {
+        let Some(item) = self.item.as_mut() else { return Vec::new() };
+        let Some(segment) = item.current_segment().map(|s| s.id) else { return Vec::new() };
+        match item.editor.as_mut() {
+            Some(editor) if editor.is_modified() => {
+                editor.mark_saved();
+                vec![Effect::SaveDraft { segment, text: editor.text().to_string() }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Leaves the editor, keeping its text on screen; returns the draft save if needed.
+    fn close_editor(&mut self) -> Vec<Effect> {
+        let effects = self.save_draft();
+        if let Some(item) = self.item.as_mut() {
+            if let Some(editor) = item.editor.take() {
+                let current = item.current;
+                if let Some(line) = item.segments.get_mut(current) {
+                    line.text = editor.text().to_string();
+                }
+            }
+        }
+        effects
+    }
+
+    fn open_queue_item(&mut self, index: usize) -> Vec<Effect> {
+        let Some(entry) = self.home.as_ref().and_then(|h| h.queue.get(index)) else { return Vec::new() };
+        self.selected = index;
+        vec![Effect::OpenItem { item_id: entry.item_id, queue_index: index }]
+    }
+
+    fn act_on_item(&mut self, action: Action) -> Vec<Effect> {
+        let editing = self.mode() == Mode::Edit;
+        let Some(item) = self.item.as_mut() else { return Vec::new() };
+        if let Some(editor) = item.editor.as_mut() {
+            let handled = match action {
+                Action::Left => Some(editor.left()),
+                Action::Right => Some(editor.right()),
+                Action::LineStart => Some(editor.home()),
+                Action::LineEnd => Some(editor.end()),
+                Action::WordLeft => Some(editor.word_left()),
+                Action::WordRight => Some(editor.word_right()),
+                Action::Backspace => Some(editor.backspace()),
+                Action::Delete => Some(editor.delete()),
+                Action::DeleteWord => Some(editor.delete_word_left()),
+                Action::Undo => Some(editor.undo()),
+                Action::Redo => Some(editor.redo()),
+                _ => None,
+            };
+            if handled.is_some() {
+                return Vec::new();
+            }
+        }
         match action {
+            Action::Up | Action::Down => {
+                let mut effects = if editing { self.close_editor() } else { Vec::new() };
+                if let Some(item) = self.item.as_mut() {
+                    item.select(if action == Action::Up { -1 } else { 1 });
+                }
+                effects.extend(if editing { self.open_editor() } else { Vec::new() });
+                effects
+            }
+            Action::Open => self.open_editor(),
+            Action::Back if editing => self.close_editor(),
+            Action::Back => {
+                self.item = None;
+                vec![Effect::LoadHome]
+            }
+            Action::Submit => {
+                let Some(item) = self.item.as_mut() else { return Vec::new() };
+                let (Some(segment), Some(editor)) = (item.current_segment().map(|s| s.id), item.editor.as_mut()) else {
+                    return Vec::new();
+                };
+                editor.mark_saved();
+                let text = editor.text().to_string();
+                let mut effects = vec![Effect::Submit { segment, text }];
+                effects.extend(self.close_editor());
+                if let Some(item) = self.item.as_mut() {
+                    item.select(1);
+                }
+                effects.extend(self.open_editor());
+                effects
+            }
+            Action::NextItem | Action::PrevItem => {
+                let mut effects = if editing { self.close_editor() } else { Vec::new() };
+                let index = self.item.as_ref().map_or(0, |i| i.queue_index);
+                let target = if action == Action::NextItem { index + 1 } else { index.wrapping_sub(1) };
+                effects.extend(self.open_queue_item(target));
+                effects
+            }
+            Action::Quit => {
+                let mut effects = self.close_editor();
+                self.quitting = true;
+                effects.push(Effect::Quit);
+                effects
+            }
+            Action::Help => {
+                self.help = !self.help;
+                Vec::new()
+            }
+            Action::Refresh => Vec::new(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn open_editor(&mut self) -> Vec<Effect> {
+        let Some(item) = self.item.as_mut() else { return Vec::new() };
+        if item.read_only {
+            self.notice = Some("read-only: reviewers cannot edit".into());
+            return vec![Effect::DeniedEdit];
+        }
+        if item.editor.is_none() {
+            if let Some(line) = item.current_segment() {
+                item.editor = Some(Editor::new(&line.text));
+            }
+        }
+        Vec::new()
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        if self.item.is_some() && !(self.help && action == Action::Back) {
+            return self.act_on_item(action);
+        }
+        match action {
+            Action::Open => self.open_queue_item(self.selected),
             Action::Quit => {
                 self.quitting = true;
                 vec![Effect::Quit]
@@ -169,6 +367,7 @@ impl App {
                 Vec::new()
             }
             Action::Refresh => vec![Effect::LoadHome],
+            _ => Vec::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Command-line interface: clap definitions and dispatch.
 
+mod admin;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
@@ -84,6 +85,52 @@ pub enum Command {
     Loadtest(loadtest::LoadArgs),
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
+    /// Manage users.
+    User {
+        /// The data directory.
+        #[arg(long, default_value = "data", global = true)]
+        data: PathBuf,
+        /// The user command.
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Manage users' SSH keys.
+    Key {
+        /// The data directory.
+        #[arg(long, default_value = "data", global = true)]
+        data: PathBuf,
+        /// The key command.
+        #[command(subcommand)]
+        command: admin::KeyCommand,
+    },
+    /// Grant a role: annotator, qa or reviewer on a project, or admin.
+    Grant {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The user.
+        user: String,
+        /// annotator, qa, reviewer or admin.
+        role: String,
+        /// The project (not for admin).
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Assign a project's unassigned items round-robin to users.
+    Assign {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// The users.
+        #[arg(long, num_args = 1..)]
+        to: Vec<String>,
+        /// annotate or qa.
+        #[arg(long, default_value = "annotate")]
+        stage: String,
+    },
     /// Manage projects.
     Project {
         /// The project command.
@@ -120,6 +167,10 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
+        Command::User { data, command } => admin::user(data, command),
+        Command::Key { data, command } => admin::key(data, command),
+        Command::Grant { data, user, role, project } => admin::grant(data, &user, &role, project.as_deref()),
+        Command::Assign { data, project, to, stage } => admin::assign(data, &project, &to, &stage),
         Command::Loadtest(args) => loadtest::run(args),
         Command::Serve { data, listen } => {
             let dir = DataDir::new(data);

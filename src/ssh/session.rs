@@ -5,7 +5,8 @@ use super::input::{Input, InputDecoder};
 use super::output::{FrameWriter, OutputStats, WindowCredit};
 
 use super::server::{SessionSlot, Shared};
-use crate::app::{App, Effect, Home, Identity, Keymap, Msg, ProjectLine, QueueLine};
+use crate::app::{App, Effect, Home, Identity, ItemView, Keymap, Mode, Msg, ProjectLine, QueueLine, SegmentLine};
+use terminput::{KeyCode, KeyModifiers};
 use crate::policy::{Principal, Role};
 use crate::ui::{self, Theme};
 use ratatui::backend::CrosstermBackend;
@@ -60,6 +61,8 @@ type SshTerminal = Terminal<CrosstermBackend<FrameWriter>>;
 const HOUSEKEEPING: Duration = Duration::from_millis(100);
 /// How often a live session re-checks that its key is still valid (revocation ends it within 1 s).
 const KEY_CHECK: Duration = Duration::from_millis(500);
+/// Quiet time after an edit before the draft is saved (also saved on leaving the editor or the session).
+const AUTOSAVE: Duration = Duration::from_millis(300);
 
 /// Enter/leave sequences: alternate screen, hidden cursor, bracketed paste.
 fn enter(terminal: &mut SshTerminal) -> std::io::Result<()> {
@@ -87,6 +90,7 @@ async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
                 .queue(&principal)?
                 .into_iter()
                 .map(|q| QueueLine {
+                    item_id: q.item_id,
                     project: q.project,
                     item: q.external_id,
                     stage: q.stage,
@@ -157,17 +161,14 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let mut last_input = Instant::now();
     let mut last_key_check = Instant::now();
     let mut dirty = true;
+    let mut autosave_at: Option<Instant> = None;
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut disconnect_reason: Option<&str> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
-            match effect {
-                Effect::LoadHome => {
-                    let msg = load_home(&shared, &principal).await;
-                    pending.extend(app.update(msg));
-                }
-                Effect::Quit => {}
+            if let Some(msg) = run_effect(&shared, &principal, effect).await {
+                pending.extend(app.update(msg));
             }
             dirty = true;
         }
@@ -195,6 +196,9 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                     for input in decoder.feed(&bytes, last_input) {
                         pending.extend(handle_input(&mut app, &keymap, input));
                     }
+                    if app.mode() == Mode::Edit {
+                        autosave_at = Some(last_input + AUTOSAVE);
+                    }
                     dirty = true;
                 }
                 Some(SessionEvent::Resize(cols, rows)) => {
@@ -212,6 +216,10 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                     pending.extend(handle_input(&mut app, &keymap, input));
                 }
                 dirty = true;
+            }
+            _ = sleep_until(autosave_at) => {
+                autosave_at = None;
+                pending.extend(app.update(Msg::AutosaveDue));
             }
             _ = tokio::time::sleep_until(lock_at.into()), if !app.locked => {
                 pending.extend(app.update(Msg::IdleLock));
@@ -239,6 +247,12 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     }
     // Stop taking input first so the connection handler never waits on a queue nobody drains.
     drop(events);
+    // A dropped connection loses nothing: the open editor's text becomes the draft.
+    for effect in app.update(Msg::AutosaveDue).into_iter().chain(pending) {
+        if matches!(effect, Effect::SaveDraft { .. } | Effect::Submit { .. }) {
+            run_effect(&shared, &principal, effect).await;
+        }
+    }
     if let Some(reason) = disconnect_reason {
         tracing::info!(user = %principal.name, session = %principal.session, reason, "session ending");
     }
@@ -254,15 +268,86 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
 }
 
 fn handle_input(app: &mut App, keymap: &Keymap, input: Input) -> Vec<Effect> {
+    let mode = app.mode();
     match input {
-        Input::Key(key) => match keymap.action(key.code, key.mods) {
+        Input::Key(key) => match keymap.action_in(mode, key.code, key.mods) {
             Some(action) => app.update(Msg::Action(action)),
-            None => app.update(Msg::UnboundKey),
+            None => match key.code {
+                KeyCode::Char(c)
+                    if mode == Mode::Edit && (key.mods - KeyModifiers::SHIFT).is_empty() && !c.is_control() =>
+                {
+                    app.update(Msg::Text(c.to_string()))
+                }
+                _ => app.update(Msg::UnboundKey),
+            },
         },
-        // Pastes matter only in editors (next screens); here they only count as activity.
+        Input::Paste(text) if mode == Mode::Edit => app.update(Msg::Text(text)),
         Input::Paste(_) => app.update(Msg::UnboundKey),
         Input::Mouse(_) | Input::Focus(_) => Vec::new(),
     }
+}
+
+/// Runs one effect against the store; returns the message carrying its result.
+async fn run_effect(shared: &Shared, principal: &Principal, effect: Effect) -> Option<Msg> {
+    let who = principal.clone();
+    let result = match effect {
+        Effect::LoadHome => return Some(load_home(shared, principal).await),
+        Effect::Quit | Effect::DeniedEdit => return None,
+        Effect::OpenItem { item_id, queue_index } => {
+            shared.db.call(move |store| open_item(store, &who, item_id, queue_index)).await
+        }
+        Effect::SaveDraft { segment, text } => {
+            shared.db.call(move |store| store.save_draft(&who, segment, &text).map(|()| None)).await
+        }
+        Effect::Submit { segment, text } => {
+            shared
+                .db
+                .call(move |store| {
+                    store
+                        .submit_annotation(&who, segment, "annotate", &text)
+                        .map(|version| Some(Msg::Submitted { segment, version }))
+                })
+                .await
+        }
+    };
+    match result {
+        Ok(Ok(msg)) => msg,
+        Ok(Err(crate::store::StoreError::Denied(denial))) => Some(Msg::Denied(format!("denied: {denial}"))),
+        Ok(Err(error)) => Some(Msg::LoadFailed(format!("store error: {error}"))),
+        Err(error) => Some(Msg::LoadFailed(error.to_string())),
+    }
+}
+
+fn open_item(
+    store: &crate::store::Store,
+    who: &Principal,
+    item_id: i64,
+    queue_index: usize,
+) -> Result<Option<Msg>, crate::store::StoreError> {
+    let header = store.item_header(who, item_id)?;
+    let submitted = store.submitted_segments(who, item_id)?;
+    let segments = store
+        .item_segments(who, item_id)?
+        .into_iter()
+        .map(|s| SegmentLine {
+            submitted: submitted.contains(&s.id),
+            id: s.id,
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            speaker: s.speaker,
+            text: s.text,
+        })
+        .collect();
+    Ok(Some(Msg::ItemLoaded(ItemView {
+        item_id,
+        external_id: header.external_id,
+        project: header.project,
+        queue_index,
+        segments,
+        current: 0,
+        editor: None,
+        read_only: header.read_only,
+    })))
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -272,3 +272,33 @@ impl Store {
         )?)
     }
 }
+
+impl Store {
+    /// Disables a user: their logins are refused and live sessions end at the next key check.
+    pub fn disable_user(&self, by: &Principal, name: &str) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        if self.conn.execute("UPDATE users SET disabled = 1 WHERE name = ?1", [name])? == 0 {
+            return Err(StoreError::NotFound { what: "user", name: name.into() });
+        }
+        Ok(())
+    }
+
+    /// Lists every key with its owner, newest first.
+    pub fn list_keys(&self, by: &Principal) -> Result<Vec<KeyRecord>, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT u.name, k.fingerprint, k.public_key, k.expires_at, k.revoked_at
+             FROM user_keys k JOIN users u ON u.id = k.user_id ORDER BY u.name, k.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KeyRecord {
+                user: r.get(0)?,
+                fingerprint: r.get(1)?,
+                public_key: r.get(2)?,
+                expires_at: r.get(3)?,
+                revoked_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

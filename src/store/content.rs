@@ -249,3 +249,41 @@ impl Store {
         Ok(version)
     }
 }
+
+/// What an item screen needs to know about an item besides its segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemHeader {
+    /// Item database id.
+    pub id: i64,
+    /// Item id from the import.
+    pub external_id: String,
+    /// Project name.
+    pub project: String,
+    /// The principal may read but not write here.
+    pub read_only: bool,
+}
+
+impl Store {
+    /// The header of an item the principal may read.
+    pub fn item_header(&self, by: &Principal, item: i64) -> Result<ItemHeader, StoreError> {
+        let (project, _) = self.authorize_item(by, item, Action::ReadContent)?;
+        let roles = self.roles_on(by, project)?;
+        let read_only = !roles.iter().any(|r| matches!(r, Role::Annotator | Role::Qa));
+        let (external_id, name): (String, String) = self.conn.query_row(
+            "SELECT i.external_id, p.name FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = ?1",
+            [item],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(ItemHeader { id: item, external_id, project: name, read_only })
+    }
+
+    /// Segment ids the principal has submitted at least once in an item.
+    pub fn submitted_segments(&self, by: &Principal, item: i64) -> Result<Vec<i64>, StoreError> {
+        self.authorize_item(by, item, Action::ReadContent)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT segment_id FROM annotations WHERE item_id = ?1 AND author_id = ?2")?;
+        let rows = stmt.query_map(params![item, by.user_id], |r| r.get::<_, Option<i64>>(0))?;
+        Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    }
+}

@@ -8,7 +8,7 @@ mod projects;
 mod schema;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
-pub use content::{QueueEntry, SegmentView};
+pub use content::{ItemHeader, QueueEntry, SegmentView};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use schema::SCHEMA_VERSION;

@@ -1,5 +1,6 @@
 //! Drawing: `draw(frame, &App, &Theme)` only reads the state.
 
+mod item;
 mod theme;
 
 pub use theme::Theme;
@@ -16,7 +17,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
     if app.locked {
         draw_locked(frame, body, theme);
     } else {
-        draw_home(frame, body, app, theme);
+        match &app.item {
+            Some(item) => item::draw_item(frame, body, app, item, theme),
+            None => draw_home(frame, body, app, theme),
+        }
         if app.help {
             draw_help(frame, body, theme, keymap);
         }
@@ -24,7 +28,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
     draw_status(frame, status, app, theme);
 }
 
-fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+pub(crate) fn block<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_set(theme.border_set()).title(Span::styled(title, theme.title()))
 }
 
