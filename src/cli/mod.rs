@@ -3,6 +3,7 @@
 pub(crate) mod demo;
 mod import;
 mod loadtest;
+mod pii;
 mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
@@ -84,6 +85,12 @@ pub enum Command {
     Loadtest(loadtest::LoadArgs),
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
+    /// Detect and mask PII (`pii mask`), or measure detection on a gold file (`pii eval`).
+    Pii {
+        /// The PII command.
+        #[command(subcommand)]
+        command: pii::PiiCommand,
+    },
     /// Manage projects.
     Project {
         /// The project command.
@@ -129,6 +136,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             };
             serve::run(&dir, listen)
         }
+        Command::Pii { command } => pii::run(command),
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;
             for p in store.list_projects(&Principal::operator())? {
