@@ -101,9 +101,13 @@ pub(crate) fn ascii_digits(s: &str) -> String {
 }
 
 /// Up to `n` words before byte offset `i`, nearest first, lower-cased, stopping at the start of
-/// the clause (`.`, `!`, `?`, `;`, `:` or a newline).
+/// the clause (`.`, `!`, `?`, `;`, `:` or a newline) and looking back at most 120 bytes.
 pub(crate) fn words_before(t: &str, i: usize, n: usize) -> Vec<String> {
-    let head = &t[..i];
+    let mut from = i.saturating_sub(120);
+    while !t.is_char_boundary(from) {
+        from += 1;
+    }
+    let head = &t[from..i];
     let clause_start = head.rfind(['.', '!', '?', ';', ':', '\n', '।']).map_or(0, |p| p + 1);
     head[clause_start..]
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
