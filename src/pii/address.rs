@@ -5,7 +5,7 @@
 //! is", "vivo en", "ich wohne in der", "j'habite au", "moro na", "địa chỉ … là") any capitalised
 //! street with a number is accepted, which covers languages without street-type words.
 
-use super::scan::{compile, isolated, scan};
+use super::scan::{compile, isolated};
 use super::{Candidate, PiiKind, rank};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -109,14 +109,10 @@ pub(crate) fn detect(t: &str, out: &mut Vec<Candidate>) {
         return;
     }
     for re in [&*ENGLISH, &*FRENCH, &*ROMANCE, &*GERMAN] {
-        scan(re, t, |s, e| {
-            let ok = isolated(t, s, e);
-            if ok {
-                let unit = UNIT.captures(&t[..s]).and_then(|c| c.get(1));
-                push(out, unit.map_or(s, |u| u.start()), tails(t, e));
-            }
-            ok
-        });
+        for m in re.find_iter(t).filter(|m| isolated(t, m.start(), m.end())) {
+            let unit = UNIT.captures(&t[..m.start()]).and_then(|c| c.get(1));
+            push(out, unit.map_or(m.start(), |u| u.start()), tails(t, m.end()));
+        }
     }
     for cue in CUE.find_iter(t) {
         if let Some(m) = GENERIC.find(&t[cue.end()..]) {

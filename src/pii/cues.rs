@@ -329,8 +329,9 @@ impl Dictionary {
             .filter(|p| p.chars().count() >= 3 && !PARTICLES.contains(&p.to_lowercase().as_str()))
             .map(|p| capitalise(&p))
             .collect();
-        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        parts.sort();
         parts.dedup();
+        parts.sort_by_key(|p| std::cmp::Reverse(p.len()));
         let parts = build(&parts, false)?;
         Ok(Some(Self { names, full, parts }))
     }

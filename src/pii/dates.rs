@@ -2,7 +2,7 @@
 //! month names in English, Spanish, German, French, Portuguese and Hindi, Vietnamese
 //! `ngày … tháng … năm …` and CJK `年月日`. Dates without a year are not personal enough to mask.
 
-use super::scan::{ascii_digits, compile, glued_to_number, isolated, scan, version_cue_before};
+use super::scan::{ascii_digits, compile, glued_to_number, isolated, version_cue_before};
 use super::{Candidate, PiiKind, rank};
 use regex::{Captures, Regex};
 use std::sync::LazyLock;
@@ -77,21 +77,18 @@ pub(crate) fn detect(t: &str, out: &mut Vec<Candidate>) {
 /// Scans a numeric pattern whose two separators must agree and which must not be part of a
 /// longer dotted or dashed number or follow a version cue.
 fn numeric(t: &str, re: &Regex, push: &mut impl FnMut(usize, usize), valid: impl Fn(&Captures) -> bool) {
-    scan(re, t, |s, e| {
-        let Some(caps) = re.captures_at(t, s).filter(|c| c.get(0).is_some_and(|m| m.start() == s && m.end() == e))
-        else {
-            return false;
-        };
-        let ok = caps[2] == caps[4]
+    for caps in re.captures_iter(t) {
+        let Some(m) = caps.get(0) else { continue };
+        let (s, e) = (m.start(), m.end());
+        if caps[2] == caps[4]
             && isolated(t, s, e)
             && !glued_to_number(t, s, e, "./-:")
             && !version_cue_before(t, s)
-            && valid(&caps);
-        if ok {
+            && valid(&caps)
+        {
             push(s, e);
         }
-        ok
-    });
+    }
 }
 
 /// Pushes the whole match when it is not glued to a word or number (the patterns carry no `\b`).

@@ -125,7 +125,7 @@ impl fmt::Display for PiiKind {
 }
 
 /// A detected span: `text.chars()` indices `start..end` (end exclusive) hold data of `kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
     /// What the span holds.
     #[serde(rename = "type")]

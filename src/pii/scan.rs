@@ -18,12 +18,12 @@ pub(crate) fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("PII patterns are constants covered by the unit tests")
 }
 
-/// Calls `accept(start, end)` for each match of `re` in `t`, leftmost first, resuming after
-/// the match whether or not it was accepted. Right for numbers and streets: a match that starts
-/// inside a rejected one would be glued to it and rejected too.
-pub(crate) fn scan(re: &Regex, t: &str, mut accept: impl FnMut(usize, usize) -> bool) {
+/// Calls `check(start, end)` for each match of `re` in `t`, leftmost first, non-overlapping.
+/// Right for numbers and streets, whose matches `check` may reject: a match starting inside a
+/// rejected one would be glued to it and rejected too (see [`scan_retry`] otherwise).
+pub(crate) fn scan(re: &Regex, t: &str, mut check: impl FnMut(usize, usize)) {
     for m in re.find_iter(t) {
-        accept(m.start(), m.end());
+        check(m.start(), m.end());
     }
 }
 

@@ -59,70 +59,56 @@ pub(crate) fn detect(t: &str, out: &mut Vec<Candidate>) {
     }
     let mut push = |kind, start, end, rank| out.push(Candidate { kind, start, end, rank });
     scan(&CARD, t, |s, e| {
-        let ok = isolated(t, s, e) && !glued_to_number(t, s, e, " -.,") && luhn(&t[s..e]);
-        if ok {
+        if isolated(t, s, e) && !glued_to_number(t, s, e, " -.,") && luhn(&t[s..e]) {
             push(PiiKind::Card, s, e, rank::VALIDATED);
         }
-        ok
     });
-    scan(&IBAN, t, |s, e| match iban_end(t, s, e) {
-        Some(end) => {
+    scan(&IBAN, t, |s, e| {
+        if let Some(end) = iban_end(t, s, e) {
             push(PiiKind::Iban, s, end, rank::VALIDATED);
-            true
         }
-        None => false,
     });
     scan(&SSN, t, |s, e| {
-        let ok = isolated(t, s, e) && !glued_to_number(t, s, e, "-.") && ssn_ok(&t[s..e]);
-        if ok {
+        if isolated(t, s, e) && !glued_to_number(t, s, e, "-.") && ssn_ok(&t[s..e]) {
             push(PiiKind::Ssn, s, e, rank::VALIDATED);
         }
-        ok
     });
     scan(&IPV4, t, |s, e| {
-        let ok = isolated(t, s, e)
+        if isolated(t, s, e)
             && !glued_to_number(t, s, e, ".")
             && t[s..e].parse::<Ipv4Addr>().is_ok()
-            && !version_cue_before(t, s);
-        if ok {
+            && !version_cue_before(t, s)
+        {
             push(PiiKind::Ip, s, e, rank::VALIDATED);
         }
-        ok
     });
     if t.contains("::") || t.matches(':').count() >= 2 {
-        scan(&IPV6, t, |s, e| match ipv6_end(t, s, e) {
-            Some(end) => {
+        scan(&IPV6, t, |s, e| {
+            if let Some(end) = ipv6_end(t, s, e) {
                 push(PiiKind::Ip, s, end, rank::VALIDATED);
-                true
             }
-            None => false,
         });
     }
     scan(&PHONE, t, |s, e| {
-        let ok = phone_ok(t, s, e);
-        if ok {
+        if phone_ok(t, s, e) {
             let kind = if id_cue_before(t, s) { PiiKind::Number } else { PiiKind::Phone };
             push(kind, s, e, rank::SHAPED);
         }
-        ok
     });
     scan(&IDENT, t, |s, e| {
         let digits = count_digits(&t[s..e]);
         let spaced = t[s..e].contains(' ');
-        let ok = !prev_char(t, s).is_some_and(|c| c.is_alphanumeric() || c == '#')
+        if !prev_char(t, s).is_some_and(|c| c.is_alphanumeric() || c == '#')
             && !next_char(t, e).is_some_and(char::is_alphanumeric)
-            && digits >= if spaced { 6 } else { 3 };
-        if ok {
+            && digits >= if spaced { 6 } else { 3 }
+        {
             push(PiiKind::Number, s, e, rank::SHAPED);
         }
-        ok
     });
     scan(&CUED_IDENT, t, |s, e| {
-        let ok = isolated(t, s, e) && !glued_to_number(t, s, e, " -.,/") && id_cue_before(t, s);
-        if ok {
+        if isolated(t, s, e) && !glued_to_number(t, s, e, " -.,/") && id_cue_before(t, s) {
             push(PiiKind::Number, s, e, rank::SHAPED);
         }
-        ok
     });
 }
 
