@@ -9,6 +9,7 @@ pub mod config;
 pub mod crypto;
 pub mod datadir;
 pub mod import;
+pub mod pii;
 pub mod policy;
 pub mod ssh;
 pub mod store;

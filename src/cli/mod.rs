@@ -4,6 +4,7 @@ mod admin;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
+mod pii;
 mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
@@ -131,6 +132,12 @@ pub enum Command {
         #[arg(long, default_value = "annotate")]
         stage: String,
     },
+    /// Detect and mask PII (`pii mask`), or measure detection on a gold file (`pii eval`).
+    Pii {
+        /// The PII command.
+        #[command(subcommand)]
+        command: pii::PiiCommand,
+    },
     /// Manage projects.
     Project {
         /// The project command.
@@ -180,6 +187,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             };
             serve::run(&dir, listen)
         }
+        Command::Pii { command } => pii::run(command),
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;
             for p in store.list_projects(&Principal::operator())? {
