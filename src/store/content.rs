@@ -46,6 +46,29 @@ pub struct SegmentView {
     pub visibility: Visibility,
 }
 
+/// Masks detected PII and the imported gold spans: plaintext PII never leaves the store unmasked
+/// unless the policy says raw.
+fn mask_text(text: &str, gold: &[PiiSpan]) -> String {
+    let mut spans = crate::pii::detect(text, &crate::pii::DetectOptions::new());
+    let len = text.chars().count();
+    for g in gold {
+        if let Some(kind) = crate::pii::PiiKind::parse(&g.kind) {
+            if g.start < g.end && g.end <= len {
+                spans.push(crate::pii::Span { kind, start: g.start, end: g.end });
+            }
+        }
+    }
+    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
+    let mut merged: Vec<crate::pii::Span> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    crate::pii::mask(text, &merged, &crate::pii::MaskPolicy::default())
+}
+
 struct SegmentRow {
     project: i64,
     item: i64,
@@ -134,10 +157,19 @@ impl Store {
                 self.open_sealed(&key, text, &Aad { table: "segments", row: id, column: "text", project })?;
             let pii: Vec<u8> =
                 self.open_sealed(&key, pii, &Aad { table: "segments", row: id, column: "pii", project })?;
-            let pii = serde_json::from_slice(&pii).unwrap_or_default();
+            // Fail closed: unreadable gold spans must not silently weaken masking.
+            let pii: Vec<PiiSpan> = serde_json::from_slice(&pii).map_err(|e| StoreError::Invalid {
+                field: "segments.pii",
+                value: id.to_string(),
+                reason: e.to_string(),
+            })?;
             let text = match self.own_latest(by, project, id)? {
                 Some(own) => own,
                 None => text,
+            };
+            let text = match visibility {
+                Visibility::Raw => text,
+                Visibility::Masked => mask_text(&text, &pii),
             };
             out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility });
         }
