@@ -1,98 +1,103 @@
-//! Key bindings: (key) → [`Action`]. Defaults below; overridable from config.
+//! Key bindings: (key) → [`Action`]. Defaults below, overridden by `[keymap]` in cloister.toml
+//! (`"ctrl-s" = "submit"`, `"x" = "none"` to unbind); key and action syntax in docs/CONFIG.md.
 
+#[cfg(test)]
+mod tests;
+
+use crate::config::KeymapConfig;
 use std::collections::HashMap;
 use terminput::{KeyCode, KeyModifiers};
 
-/// What a key does.
+/// Errors in key names and action names (from `[keymap]`); each quotes the bad value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    /// The key is not one the keymap understands.
+    #[error(
+        "unknown key {key:?}: use a single character, space, enter, esc, tab, backspace, delete, insert, up, down, \
+         left, right, home, end, pageup, pagedown or f1-f12, optionally after ctrl-, alt- and shift-"
+    )]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+    },
+    /// The action name matches no [`Action`].
+    #[error("unknown action {action:?}: use one of {}, or \"none\" to unbind the key", action_names())]
+    UnknownAction {
+        /// The action as written.
+        action: String,
+    },
+}
+
+/// Declares [`Action`] from one table: `Variant = "config_name", "help text";`. Adding an action is
+/// one line here plus its arm in `App::update`.
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $describe:literal;)*) => {
+        /// What a key does.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $(#[doc = $describe] $variant,)*
+        }
+
+        impl Action {
+            /// Every action, in help-overlay order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The name used in `[keymap]`: the variant in snake_case.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+
+            /// One line for the help overlay.
+            pub fn describe(self) -> &'static str {
+                match self { $(Action::$variant => $describe,)* }
+            }
+        }
+    };
+}
+
+actions! {
+    Up = "up", "move up";
+    Down = "down", "move down";
+    Help = "help", "show/hide this help";
+    Back = "back", "close / leave";
+    Refresh = "refresh", "reload";
+    Quit = "quit", "quit";
+    Open = "open", "open item / edit segment";
+    Submit = "submit", "submit segment, go to next";
+    NextItem = "next_item", "next item";
+    PrevItem = "prev_item", "previous item";
+    PlayPause = "play_pause", "play / pause audio";
+    Left = "left", "editor: cursor left";
+    Right = "right", "editor: cursor right";
+    LineStart = "line_start", "editor: start of text";
+    LineEnd = "line_end", "editor: end of text";
+    WordLeft = "word_left", "editor: word left";
+    WordRight = "word_right", "editor: word right";
+    Backspace = "backspace", "editor: delete before cursor";
+    Delete = "delete", "editor: delete after cursor";
+    DeleteWord = "delete_word", "editor: delete word before cursor";
+    Undo = "undo", "editor: undo";
+    Redo = "redo", "editor: redo";
+}
+
+/// Which set of bindings applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// Move the selection up.
-    Up,
-    /// Move the selection down.
-    Down,
-    /// Show or hide the help overlay.
-    Help,
-    /// Close an overlay or leave the current mode.
-    Back,
-    /// Reload data from the store.
-    Refresh,
-    /// End the session.
-    Quit,
-    /// Open the selected item, or edit the selected segment.
-    Open,
-    /// Submit the edited segment as a new version and move to the next one.
-    Submit,
-    /// Go to the next item in the queue.
-    NextItem,
-    /// Go to the previous item in the queue.
-    PrevItem,
-    /// Play or pause the audio (outside the editor).
-    PlayPause,
-    /// Editor: cursor one grapheme left.
-    Left,
-    /// Editor: cursor one grapheme right.
-    Right,
-    /// Editor: cursor to the start.
-    LineStart,
-    /// Editor: cursor to the end.
-    LineEnd,
-    /// Editor: cursor one word left.
-    WordLeft,
-    /// Editor: cursor one word right.
-    WordRight,
-    /// Editor: delete the grapheme before the cursor.
-    Backspace,
-    /// Editor: delete the grapheme after the cursor.
-    Delete,
-    /// Editor: delete the word before the cursor.
-    DeleteWord,
-    /// Editor: undo.
-    Undo,
-    /// Editor: redo.
-    Redo,
+pub enum Mode {
+    /// Browsing: queue and segment lists; `[keymap]` overrides apply here.
+    Normal,
+    /// Editing a segment's text: printable keys insert text, so only these keys act.
+    Edit,
 }
 
 impl Action {
-    /// One line for the help overlay.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::Help => "show/hide this help",
-            Action::Back => "close / leave",
-            Action::Refresh => "reload",
-            Action::Quit => "quit",
-            Action::Open => "open item / edit segment",
-            Action::Submit => "submit segment, go to next",
-            Action::NextItem => "next item",
-            Action::PrevItem => "previous item",
-            Action::PlayPause => "play / pause audio",
-            Action::Left => "cursor left",
-            Action::Right => "cursor right",
-            Action::LineStart => "start of text",
-            Action::LineEnd => "end of text",
-            Action::WordLeft => "word left",
-            Action::WordRight => "word right",
-            Action::Backspace => "delete before cursor",
-            Action::Delete => "delete after cursor",
-            Action::DeleteWord => "delete word before cursor",
-            Action::Undo => "undo",
-            Action::Redo => "redo",
-        }
+    /// The action with this `[keymap]` name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
     }
 }
 
 /// A key as the keymap sees it.
 pub type Key = (KeyCode, KeyModifiers);
-
-/// Which set of bindings applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Browsing: queue and segment lists.
-    Normal,
-    /// Editing a segment's text: printable keys insert text.
-    Edit,
-}
 
 /// The active bindings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +115,6 @@ impl Default for Keymap {
             ((KeyCode::Down, none), Action::Down),
             ((KeyCode::Char('j'), none), Action::Down),
             ((KeyCode::Char('?'), none), Action::Help),
-            ((KeyCode::Char('?'), KeyModifiers::SHIFT), Action::Help),
             ((KeyCode::Esc, none), Action::Back),
             ((KeyCode::Char('r'), none), Action::Refresh),
             ((KeyCode::Char('q'), none), Action::Quit),
@@ -120,7 +124,7 @@ impl Default for Keymap {
             ((KeyCode::PageUp, none), Action::PrevItem),
             ((KeyCode::Char(' '), none), Action::PlayPause),
         ];
-        let ctrl = KeyModifiers::CTRL;
+        let (ctrl, alt) = (KeyModifiers::CTRL, KeyModifiers::ALT);
         let edit = [
             ((KeyCode::Esc, none), Action::Back),
             ((KeyCode::Char('s'), ctrl), Action::Submit),
@@ -134,46 +138,144 @@ impl Default for Keymap {
             ((KeyCode::Char('e'), ctrl), Action::LineEnd),
             ((KeyCode::Left, ctrl), Action::WordLeft),
             ((KeyCode::Right, ctrl), Action::WordRight),
-            ((KeyCode::Char('b'), KeyModifiers::ALT), Action::WordLeft),
-            ((KeyCode::Char('f'), KeyModifiers::ALT), Action::WordRight),
+            ((KeyCode::Char('b'), alt), Action::WordLeft),
+            ((KeyCode::Char('f'), alt), Action::WordRight),
             ((KeyCode::Backspace, none), Action::Backspace),
             ((KeyCode::Delete, none), Action::Delete),
             ((KeyCode::Char('w'), ctrl), Action::DeleteWord),
-            ((KeyCode::Backspace, KeyModifiers::ALT), Action::DeleteWord),
+            ((KeyCode::Backspace, alt), Action::DeleteWord),
             ((KeyCode::Char('z'), ctrl), Action::Undo),
             ((KeyCode::Char('y'), ctrl), Action::Redo),
             ((KeyCode::Char('c'), ctrl), Action::Quit),
             ((KeyCode::PageDown, none), Action::NextItem),
             ((KeyCode::PageUp, none), Action::PrevItem),
         ];
-        Self { bindings: bindings.into_iter().collect(), edit: edit.into_iter().collect() }
+        let table = |pairs: &[(Key, Action)]| -> HashMap<Key, Action> {
+            pairs.iter().map(|&((code, mods), action)| (normalize(code, mods), action)).collect()
+        };
+        Self { bindings: table(&bindings), edit: table(&edit) }
     }
 }
 
 impl Keymap {
-    /// The action bound to a key in normal mode, if any.
+    /// The defaults with the `[keymap]` overrides of the config applied.
+    pub fn from_config(config: &KeymapConfig) -> Self {
+        let mut keymap = Self::default();
+        for binding in config.bindings() {
+            keymap.bind(binding.code, binding.mods, binding.action);
+        }
+        keymap
+    }
+
+    /// Binds a key to an action, or unbinds it with `None`.
+    pub fn bind(&mut self, code: KeyCode, mods: KeyModifiers, action: Option<Action>) {
+        let key = normalize(code, mods);
+        match action {
+            Some(action) => self.bindings.insert(key, action),
+            None => self.bindings.remove(&key),
+        };
+    }
+
+    /// The action bound to a key, if any. Shift on a symbol (`?` typed as Shift-/) does not matter.
     pub fn action(&self, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
-        self.bindings.get(&(code, mods)).copied()
+        self.bindings.get(&normalize(code, mods)).copied()
     }
 
     /// The action bound to a key in `mode`, if any.
     pub fn action_in(&self, mode: Mode, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         match mode {
             Mode::Normal => self.action(code, mods),
-            Mode::Edit => self.edit.get(&(code, mods)).copied(),
+            Mode::Edit => self.edit.get(&normalize(code, mods)).copied(),
         }
     }
 
-    /// Bindings sorted for the help overlay: (key text, action).
+    /// Bindings sorted for the help overlay: (key label, action), in [`Action::ALL`] order.
     pub fn help_lines(&self) -> Vec<(String, Action)> {
-        let mut lines: Vec<(String, Action)> = self
+        let mut lines: Vec<(Action, u8, String)> = self
             .bindings
             .iter()
-            .filter(|((_, m), _)| *m == KeyModifiers::NONE)
-            .map(|((c, _), a)| (key_name(*c), *a))
+            .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
             .collect();
-        lines.sort_by(|a, b| (a.1 as u8, &a.0).cmp(&(b.1 as u8, &b.0)));
-        lines
+        lines.sort();
+        lines.into_iter().map(|(action, _, label)| (label, action)).collect()
+    }
+
+    /// The labels of every key bound to `action`, plainest first (for status-bar hints).
+    pub fn keys_for(&self, action: Action) -> Vec<String> {
+        self.help_lines().into_iter().filter(|(_, a)| *a == action).map(|(label, _)| label).collect()
+    }
+
+    /// Parses a key as written in `[keymap]`, e.g. `ctrl-s`, `J`, `shift-tab`, `f2`, `space`.
+    pub fn parse_key(text: &str) -> Result<Key, KeymapError> {
+        let unknown = || KeymapError::UnknownKey { key: text.to_string() };
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = text;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let prefix = [("ctrl-", KeyModifiers::CTRL), ("alt-", KeyModifiers::ALT), ("shift-", KeyModifiers::SHIFT)]
+                .into_iter()
+                .find(|(p, _)| lower.starts_with(p) && rest.len() > p.len());
+            let Some((prefix, modifier)) = prefix else { break };
+            mods |= modifier;
+            rest = rest.get(prefix.len()..).ok_or_else(unknown)?;
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            // Terminals send Ctrl-s and Ctrl-S alike, so `ctrl-S` means Ctrl-s unless shift- is written.
+            (Some(c), None) if !c.is_control() && mods == KeyModifiers::CTRL => KeyCode::Char(c.to_ascii_lowercase()),
+            (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+            _ => named_key(&rest.to_ascii_lowercase()).ok_or_else(unknown)?,
+        };
+        Ok(normalize(code, mods))
+    }
+
+    /// Parses an action as written in `[keymap]`; `"none"` gives `None` (unbind).
+    pub fn parse_action(text: &str) -> Result<Option<Action>, KeymapError> {
+        if text == "none" {
+            return Ok(None);
+        }
+        Action::from_name(text).map(Some).ok_or_else(|| KeymapError::UnknownAction { action: text.to_string() })
+    }
+}
+
+/// Named keys in `[keymap]`.
+fn named_key(name: &str) -> Option<KeyCode> {
+    let code = match name {
+        "space" => KeyCode::Char(' '),
+        "enter" | "return" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backspace" => KeyCode::Backspace,
+        "delete" | "del" => KeyCode::Delete,
+        "insert" | "ins" => KeyCode::Insert,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" | "pgup" => KeyCode::PageUp,
+        "pagedown" | "pgdn" => KeyCode::PageDown,
+        _ => {
+            let n: u8 = name.strip_prefix('f')?.parse().ok()?;
+            return (1..=12).contains(&n).then_some(KeyCode::F(n));
+        }
+    };
+    Some(code)
+}
+
+/// One spelling per key: a letter is uppercase exactly when Shift is held (as terminals report
+/// `A`), Shift on other characters is dropped (`?` arrives with or without it), and modifiers
+/// other than Ctrl, Alt and Shift are ignored.
+pub fn normalize(code: KeyCode, mods: KeyModifiers) -> Key {
+    let mods = mods & (KeyModifiers::CTRL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+    match code {
+        KeyCode::Char(c) if c.is_uppercase() || (c.is_lowercase() && mods.contains(KeyModifiers::SHIFT)) => {
+            let upper = c.to_uppercase().next().filter(|_| c.to_uppercase().count() == 1).unwrap_or(c);
+            (KeyCode::Char(upper), mods | KeyModifiers::SHIFT)
+        }
+        KeyCode::Char(c) if c != ' ' => (KeyCode::Char(c), mods - KeyModifiers::SHIFT),
+        _ => (code, mods),
     }
 }
 
@@ -184,10 +286,45 @@ pub fn key_name(code: KeyCode) -> String {
         KeyCode::Char(c) => c.to_string(),
         KeyCode::Up => "↑".into(),
         KeyCode::Down => "↓".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Enter => "Enter".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
         KeyCode::PageUp => "PgUp".into(),
         KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::F(n) => format!("F{n}"),
         other => format!("{other:?}"),
     }
+}
+
+/// A key with its modifiers for people, e.g. `Ctrl-S`, `Alt-x`, `Shift-Tab`, `J`.
+pub fn key_label(code: KeyCode, mods: KeyModifiers) -> String {
+    let ctrl = mods.contains(KeyModifiers::CTRL);
+    let letter = matches!(code, KeyCode::Char(c) if c.is_alphabetic());
+    let mut label = String::new();
+    if ctrl {
+        label.push_str("Ctrl-");
+    }
+    if mods.contains(KeyModifiers::ALT) {
+        label.push_str("Alt-");
+    }
+    // An uppercase letter already says Shift, except after Ctrl, where letters are shown uppercase.
+    if mods.contains(KeyModifiers::SHIFT) && (!letter || ctrl) {
+        label.push_str("Shift-");
+    }
+    match code {
+        KeyCode::Char(c) if letter && ctrl => label.extend(c.to_uppercase()),
+        _ => label.push_str(&key_name(code)),
+    }
+    label
+}
+
+/// Plain keys before modified ones in the help overlay.
+fn label_rank(code: KeyCode, mods: KeyModifiers) -> u8 {
+    let named = !matches!(code, KeyCode::Char(_));
+    u8::from(mods.intersects(KeyModifiers::CTRL | KeyModifiers::ALT)) * 2 + u8::from(named)
+}
+
+fn action_names() -> String {
+    Action::ALL.iter().map(|a| a.name()).collect::<Vec<_>>().join(", ")
 }
