@@ -2,6 +2,7 @@
 //! The session task turns key presses into [`Msg`]s through the [`Keymap`], runs the returned
 //! [`Effect`]s, and feeds their results back as messages.
 
+pub mod editor;
 mod keymap;
 
 pub use keymap::{Action, Keymap};
