@@ -7,7 +7,7 @@ mod item;
 mod keymap;
 
 pub use item::{ItemView, SegmentLine, time_code};
-pub use keymap::{Action, Keymap, Mode};
+pub use keymap::{Action, Keymap, KeymapError, Mode, key_label};
 
 use editor::Editor;
 

@@ -3,7 +3,7 @@
 mod item;
 mod theme;
 
-pub use theme::Theme;
+pub use theme::{BUILTIN_THEMES, Role, Theme, ThemeError};
 
 use crate::app::{App, Keymap};
 use ratatui::Frame;
