@@ -78,6 +78,7 @@ actions! {
     DeleteWord = "delete_word", "editor: delete word before cursor";
     Undo = "undo", "editor: undo";
     Redo = "redo", "editor: redo";
+    NextTheme = "next_theme", "switch to the next theme (remembered)";
 }
 
 /// Which set of bindings applies.
@@ -123,6 +124,7 @@ impl Default for Keymap {
             ((KeyCode::PageDown, none), Action::NextItem),
             ((KeyCode::PageUp, none), Action::PrevItem),
             ((KeyCode::Char(' '), none), Action::PlayPause),
+            ((KeyCode::Char('T'), KeyModifiers::SHIFT), Action::NextTheme),
         ];
         let (ctrl, alt) = (KeyModifiers::CTRL, KeyModifiers::ALT);
         let edit = [
@@ -193,6 +195,17 @@ impl Keymap {
     pub fn help_lines(&self) -> Vec<(String, Action)> {
         let mut lines: Vec<(Action, u8, String)> = self
             .bindings
+            .iter()
+            .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
+            .collect();
+        lines.sort();
+        lines.into_iter().map(|(action, _, label)| (label, action)).collect()
+    }
+
+    /// Edit-mode bindings for the help overlay: (key label, action), in [`Action::ALL`] order.
+    pub fn edit_help_lines(&self) -> Vec<(String, Action)> {
+        let mut lines: Vec<(Action, u8, String)> = self
+            .edit
             .iter()
             .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
             .collect();

@@ -121,6 +121,8 @@ pub enum Effect {
         /// Submitted text.
         text: String,
     },
+    /// Switch to the next theme and remember the choice.
+    NextTheme,
     /// Record that a read-only user tried to edit (the store would refuse the write anyway).
     DeniedEdit,
     /// End the session (restore the terminal, exit status 0).
@@ -151,7 +153,16 @@ pub struct App {
 impl App {
     /// A new app for `identity`; returns the effects to run first.
     pub fn new(identity: Identity) -> (Self, Vec<Effect>) {
-        let app = Self { identity, home: None, item: None, selected: 0, help: false, locked: false, notice: None, quitting: false };
+        let app = Self {
+            identity,
+            home: None,
+            item: None,
+            selected: 0,
+            help: false,
+            locked: false,
+            notice: None,
+            quitting: false,
+        };
         (app, vec![Effect::LoadHome])
     }
 
@@ -189,10 +200,10 @@ impl App {
                 Vec::new()
             }
             Msg::Submitted { segment, version } => {
-                if let Some(item) = self.item.as_mut() {
-                    if let Some(line) = item.segments.iter_mut().find(|l| l.id == segment) {
-                        line.submitted = true;
-                    }
+                if let Some(line) =
+                    self.item.as_mut().and_then(|item| item.segments.iter_mut().find(|l| l.id == segment))
+                {
+                    line.submitted = true;
                 }
                 self.notice = Some(format!("submitted version {version}"));
                 Vec::new()
@@ -232,12 +243,12 @@ impl App {
     /// Leaves the editor, keeping its text on screen; returns the draft save if needed.
     fn close_editor(&mut self) -> Vec<Effect> {
         let effects = self.save_draft();
-        if let Some(item) = self.item.as_mut() {
-            if let Some(editor) = item.editor.take() {
-                let current = item.current;
-                if let Some(line) = item.segments.get_mut(current) {
-                    line.text = editor.text().to_string();
-                }
+        if let Some(item) = self.item.as_mut()
+            && let Some(editor) = item.editor.take()
+        {
+            let current = item.current;
+            if let Some(line) = item.segments.get_mut(current) {
+                line.text = editor.text().to_string();
             }
         }
         effects
@@ -329,15 +340,18 @@ impl App {
             self.notice = Some("read-only: reviewers cannot edit".into());
             return vec![Effect::DeniedEdit];
         }
-        if item.editor.is_none() {
-            if let Some(line) = item.current_segment() {
-                item.editor = Some(Editor::new(&line.text));
-            }
+        if item.editor.is_none()
+            && let Some(line) = item.current_segment()
+        {
+            item.editor = Some(Editor::new(&line.text));
         }
         Vec::new()
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        if action == Action::NextTheme {
+            return vec![Effect::NextTheme];
+        }
         if self.item.is_some() && !(self.help && action == Action::Back) {
             return self.act_on_item(action);
         }

@@ -5,7 +5,14 @@ fn app() -> App {
     let (mut app, effects) = App::new(identity);
     assert_eq!(effects, vec![Effect::LoadHome]);
     let queue = (0..3)
-        .map(|n| QueueLine { item_id: n, project: "p".into(), item: format!("i{n}"), stage: "annotate".into(), done: 0, total: 4 })
+        .map(|n| QueueLine {
+            item_id: n,
+            project: "p".into(),
+            item: format!("i{n}"),
+            stage: "annotate".into(),
+            done: 0,
+            total: 4,
+        })
         .collect();
     app.update(Msg::HomeLoaded(Home { projects: Vec::new(), queue }));
     app

@@ -71,6 +71,10 @@ pub struct Shared {
     pub config: Config,
     /// Flips to true on shutdown.
     pub shutdown: watch::Receiver<bool>,
+    /// DIR/themes: theme files that add to or override the built-in themes.
+    pub themes_dir: std::path::PathBuf,
+    /// The keymap from the config.
+    pub keymap: crate::app::Keymap,
     registry: Mutex<Registry>,
 }
 
@@ -212,8 +216,18 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let limiter =
         RateLimiter::new(config.server.connections_per_ip, Duration::from_secs(config.server.rate_window_secs));
-    let shared =
-        Arc::new(Shared { db: Db::new(store), config, shutdown: shutdown_rx.clone(), registry: Mutex::default() });
+    let themes_dir = dir.root.join("themes");
+    // Fail at start-up, not at the first login, if the configured theme does not load.
+    crate::ui::Theme::load(&config.ui.theme, &themes_dir).map_err(|e| SshError::Setup(e.to_string()))?;
+    let keymap = crate::app::Keymap::from_config(&config.keymap);
+    let shared = Arc::new(Shared {
+        db: Db::new(store),
+        config,
+        shutdown: shutdown_rx.clone(),
+        themes_dir,
+        keymap,
+        registry: Mutex::default(),
+    });
     let accept = tokio::spawn(accept_loop(listener, ssh_config, Arc::clone(&shared), limiter, shutdown_rx));
     tracing::info!(%addr, "listening");
     Ok(ServerHandle { addr, shutdown: shutdown_tx, accept, shared })

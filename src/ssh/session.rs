@@ -6,7 +6,6 @@ use super::output::{FrameWriter, OutputStats, WindowCredit};
 
 use super::server::{SessionSlot, Shared};
 use crate::app::{App, Effect, Home, Identity, ItemView, Keymap, Mode, Msg, ProjectLine, QueueLine, SegmentLine};
-use terminput::{KeyCode, KeyModifiers};
 use crate::policy::{Principal, Role};
 use crate::ui::{self, Theme};
 use ratatui::backend::CrosstermBackend;
@@ -18,6 +17,7 @@ use russh::server::Handle;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use terminput::{KeyCode, KeyModifiers};
 use tokio::sync::mpsc;
 
 /// What the connection handler tells a session.
@@ -142,12 +142,11 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let Ok(mut terminal) = Terminal::with_options(CrosstermBackend::new(writer), TerminalOptions { viewport }) else {
         return;
     };
-    let mut theme =
-        Theme::dark().with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
-    if no_color || term == "dumb" {
-        theme = theme.without_color();
-    }
-    let keymap = Keymap::default();
+    let who = principal.clone();
+    let chosen = shared.db.call(move |store| store.user_theme(&who).ok().flatten()).await.ok().flatten();
+    let mut theme_name = chosen.unwrap_or_else(|| shared.config.ui.theme.clone());
+    let mut theme = session_theme(&shared, &theme_name, &term, no_color);
+    let keymap = shared.keymap.clone();
     let (mut app, effects) = App::new(identity(&shared, &principal).await);
     tracing::info!(user = %principal.name, session = %principal.session, cols, rows, %term, "session started");
     if enter(&mut terminal).is_err() {
@@ -167,6 +166,12 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let mut disconnect_reason: Option<&str> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
+            if effect == Effect::NextTheme {
+                theme_name = next_theme(&shared, &principal, &theme_name).await;
+                theme = session_theme(&shared, &theme_name, &term, no_color);
+                let _ = terminal.clear();
+                continue;
+            }
             if let Some(msg) = run_effect(&shared, &principal, effect).await {
                 pending.extend(app.update(msg));
             }
@@ -292,7 +297,7 @@ async fn run_effect(shared: &Shared, principal: &Principal, effect: Effect) -> O
     let who = principal.clone();
     let result = match effect {
         Effect::LoadHome => return Some(load_home(shared, principal).await),
-        Effect::Quit | Effect::DeniedEdit => return None,
+        Effect::Quit | Effect::DeniedEdit | Effect::NextTheme => return None,
         Effect::OpenItem { item_id, queue_index } => {
             shared.db.call(move |store| open_item(store, &who, item_id, queue_index)).await
         }
@@ -348,6 +353,27 @@ fn open_item(
         editor: None,
         read_only: header.read_only,
     })))
+}
+
+/// Loads a theme for this session's terminal: ASCII borders for legacy terminals, no colour when
+/// NO_COLOR was sent or TERM is dumb.
+fn session_theme(shared: &Shared, name: &str, term: &str, no_color: bool) -> Theme {
+    let theme = Theme::load(name, &shared.themes_dir).unwrap_or_else(|error| {
+        tracing::warn!(theme = %name, %error, "theme does not load; using dark");
+        Theme::dark()
+    });
+    let theme = theme.with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
+    if no_color || term == "dumb" { theme.without_color() } else { theme }
+}
+
+/// The theme after `current` in the list of available themes, remembered for the user.
+async fn next_theme(shared: &Shared, principal: &Principal, current: &str) -> String {
+    let names = Theme::available(&shared.themes_dir);
+    let position = names.iter().position(|n| n == current).map_or(0, |p| p + 1);
+    let next = names.get(position % names.len().max(1)).cloned().unwrap_or_else(|| "dark".into());
+    let (who, chosen) = (principal.clone(), next.clone());
+    let _ = shared.db.call(move |store| store.set_user_theme(&who, &chosen)).await;
+    next
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -302,3 +302,20 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// The theme a user chose, if any.
+    pub fn user_theme(&self, by: &Principal) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT theme FROM users WHERE id = ?1", [by.user_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Remembers the user's own theme choice.
+    pub fn set_user_theme(&self, by: &Principal, theme: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE users SET theme = ?1 WHERE id = ?2", params![theme, by.user_id])?;
+        Ok(())
+    }
+}

@@ -52,10 +52,11 @@ fn mask_text(text: &str, gold: &[PiiSpan]) -> String {
     let mut spans = crate::pii::detect(text, &crate::pii::DetectOptions::new());
     let len = text.chars().count();
     for g in gold {
-        if let Some(kind) = crate::pii::PiiKind::parse(&g.kind) {
-            if g.start < g.end && g.end <= len {
-                spans.push(crate::pii::Span { kind, start: g.start, end: g.end });
-            }
+        if let Some(kind) = crate::pii::PiiKind::parse(&g.kind)
+            && g.start < g.end
+            && g.end <= len
+        {
+            spans.push(crate::pii::Span { kind, start: g.start, end: g.end });
         }
     }
     spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));

@@ -83,15 +83,14 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) {
-    let lines: Vec<Line<'_>> = keymap
-        .help_lines()
-        .into_iter()
-        .map(|(key, action)| {
-            Line::from(vec![Span::styled(format!("{key:>6}  "), theme.title()), Span::raw(action.describe())])
-        })
-        .collect();
+    let line = |(key, action): (String, crate::app::Action)| {
+        Line::from(vec![Span::styled(format!("{key:>10}  "), theme.title()), Span::raw(action.describe())])
+    };
+    let mut lines: Vec<Line<'_>> = keymap.help_lines().into_iter().map(line).collect();
+    lines.push(Line::styled("while editing a segment:", theme.muted()));
+    lines.extend(keymap.edit_help_lines().into_iter().map(line));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 40.min(area.width);
+    let width = 56.min(area.width);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block(" help — ? to close ", theme)), popup);

@@ -38,7 +38,8 @@ fn action_names_come_from_one_table() {
     assert_eq!(Keymap::parse_action("quit"), Ok(Some(Action::Quit)));
     let err = Keymap::parse_action("Quit").expect_err("names are exact").to_string();
     assert!(
-        err.contains("unknown action \"Quit\": use one of up, down, help, back, refresh, quit, or \"none\""),
+        err.contains("unknown action \"Quit\": use one of up, down, help, back, refresh, quit, open,")
+            && err.ends_with("or \"none\" to unbind the key"),
         "{err}"
     );
 }
@@ -92,6 +93,7 @@ fn overrides_apply_on_top_and_none_unbinds() {
     let mut keymap = Keymap::default();
     keymap.bind(KeyCode::F(1), NONE, Some(Action::Help));
     keymap.bind(KeyCode::Char('q'), NONE, None);
+    keymap.bind(KeyCode::Char('c'), CTRL, None);
     keymap.bind(KeyCode::Char('j'), NONE, Some(Action::Up));
     assert_eq!(keymap.action(KeyCode::F(1), NONE), Some(Action::Help));
     assert_eq!(keymap.action(KeyCode::Char('q'), NONE), None);
@@ -111,7 +113,7 @@ fn help_lines_show_modifiers_and_follow_action_order() {
     sorted.sort();
     assert_eq!(actions, sorted);
     assert_eq!(keymap.keys_for(Action::Up), ["k", "↑"]);
-    assert_eq!(keymap.keys_for(Action::Quit), ["q", "Ctrl-S"]);
+    assert_eq!(keymap.keys_for(Action::Quit), ["q", "Ctrl-C", "Ctrl-S"]);
     assert_eq!(keymap.keys_for(Action::Back), ["Esc", "Shift-Tab"]);
 }
 
