@@ -26,6 +26,10 @@ pub struct LoadArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// `navigate`: move through the queue with j/k; `type`: open an item, edit a segment and
+    /// type letters (bytes per typed character).
+    #[arg(long, default_value = "navigate")]
+    pub mode: String,
 }
 
 /// Measured figures.
@@ -127,18 +131,48 @@ async fn open(
     Ok((shell, handle))
 }
 
-/// Types `keys` keys at `rate`, returning (latencies, bytes received).
-async fn type_keys(shell: &mut Shell, rate: f64, until: Instant) -> (Vec<Duration>, usize) {
+/// Opens the first queue item and its first segment's editor; waits for the editor to show.
+async fn enter_editor(shell: &mut Shell) -> bool {
+    for (key, expect) in [(&b"\r"[..], "Enter to edit"), (&b"\r"[..], "editing")] {
+        if shell.send(key).await.is_err() {
+            return false;
+        }
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !String::from_utf8_lossy(&seen).contains(expect) {
+            match shell.recv(deadline.saturating_duration_since(Instant::now())).await {
+                Some(bytes) => seen.extend_from_slice(&bytes),
+                None => return false,
+            }
+        }
+    }
+    // Let the rest of the frame arrive before measuring.
+    while shell.recv(Duration::from_millis(50)).await.is_some() {}
+    true
+}
+
+/// Types keys at `rate` until `until`, returning (latencies, bytes received).
+async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -> (Vec<Duration>, usize) {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
     let interval = Duration::from_secs_f64(1.0 / rate.max(0.1));
     let mut latencies = Vec::new();
     let mut bytes = 0;
     let mut down = true;
-    let mut next = Instant::now();
+    // Independent typists: each session starts at a random phase of the interval, so keys of
+    // different sessions do not arrive in lock-step bursts that no real team produces.
+    let mut next = Instant::now() + interval.mul_f64(rand::random::<f64>());
     while Instant::now() < until {
         tokio::time::sleep_until(next.into()).await;
         next += interval;
         let sent = Instant::now();
-        if shell.send(if down { b"j" } else { b"k" }).await.is_err() {
+        let key = if typing {
+            [LETTERS[latencies.len() % LETTERS.len()]]
+        } else if down {
+            *b"j"
+        } else {
+            *b"k"
+        };
+        if shell.send(&key).await.is_err() {
             break;
         }
         down = !down;
@@ -186,12 +220,20 @@ pub fn run(args: LoadArgs) -> Result<u8, CliError> {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let rss_idle = rss_kib(pid);
         let until = Instant::now() + Duration::from_secs(args.seconds);
+        let typing_mode = match args.mode.as_str() {
+            "navigate" => false,
+            "type" => true,
+            other => return Err(CliError::Usage(format!("--mode {other:?}: use navigate or type"))),
+        };
         let typing: Vec<_> = shells
             .into_iter()
             .map(|(mut shell, handle)| {
                 let rate = args.rate;
                 tokio::spawn(async move {
-                    let out = type_keys(&mut shell, rate, until).await;
+                    if typing_mode && !enter_editor(&mut shell).await {
+                        return (Vec::new(), 0);
+                    }
+                    let out = type_keys(&mut shell, rate, until, typing_mode).await;
                     drop(handle);
                     out
                 })
