@@ -15,8 +15,18 @@ fn identity(user: &str, role: &str, read_only: bool) -> Identity {
 fn home() -> Home {
     Home {
         projects: vec![
-            ProjectLine { name: "calls-demo".into(), kind: "transcription".into(), roles: vec!["annotator".into()], items: 10 },
-            ProjectLine { name: "prefs-demo".into(), kind: "preference".into(), roles: vec!["annotator".into()], items: 26 },
+            ProjectLine {
+                name: "calls-demo".into(),
+                kind: "transcription".into(),
+                roles: vec!["annotator".into()],
+                items: 10,
+            },
+            ProjectLine {
+                name: "prefs-demo".into(),
+                kind: "preference".into(),
+                roles: vec!["annotator".into()],
+                items: 26,
+            },
         ],
         queue: (0..4)
             .map(|n| QueueLine {
@@ -32,7 +42,15 @@ fn home() -> Home {
 }
 
 fn segment(id: i64, start: i64, speaker: &str, text: &str) -> SegmentLine {
-    SegmentLine { id, start_ms: start, end_ms: start + 2100, speaker: speaker.into(), text: text.into(), submitted: id == 1 }
+    SegmentLine {
+        id,
+        start_ms: start,
+        end_ms: start + 2100,
+        speaker: speaker.into(),
+        text: text.into(),
+        submitted: id == 1,
+        context: id == 4,
+    }
 }
 
 fn item(read_only: bool) -> ItemView {

@@ -17,6 +17,8 @@ pub struct SegmentLine {
     pub text: String,
     /// Submitted versions by this user.
     pub submitted: bool,
+    /// A neighbour shown for context: dimmed, masked, not editable.
+    pub context: bool,
 }
 
 /// An item opened from the queue.

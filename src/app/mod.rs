@@ -340,6 +340,10 @@ impl App {
             self.notice = Some("read-only: reviewers cannot edit".into());
             return vec![Effect::DeniedEdit];
         }
+        if item.current_segment().is_some_and(|s| s.context) {
+            self.notice = Some("context segment: shown for reference, not assigned to you".into());
+            return vec![Effect::DeniedEdit];
+        }
         if item.editor.is_none()
             && let Some(line) = item.current_segment()
         {

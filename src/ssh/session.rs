@@ -336,6 +336,7 @@ fn open_item(
         .into_iter()
         .map(|s| SegmentLine {
             submitted: submitted.contains(&s.id),
+            context: s.access == crate::store::SegmentAccess::Context,
             id: s.id,
             start_ms: s.start_ms,
             end_ms: s.end_ms,

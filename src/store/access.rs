@@ -162,14 +162,30 @@ impl Store {
             stmt.query_map(params![project.id, stage], |r| r.get(0))?.collect::<Result<_, _>>()?
         };
         let now = now_secs();
+        let other = if stage == "qa" { "annotate" } else { "qa" };
+        let mut made = 0;
         for (n, item) in items.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO assignments (project_id, item_id, user_id, stage, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![project.id, item, ids[n % ids.len()], stage, now],
-            )?;
+            // Balanced round-robin, skipping anyone holding the other stage of this item:
+            // nobody annotates and QAs the same item.
+            for offset in 0..ids.len() {
+                let user = ids[(n + offset) % ids.len()];
+                let conflict: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = ?3)",
+                    params![item, user, other],
+                    |r| r.get(0),
+                )?;
+                if !conflict {
+                    tx.execute(
+                        "INSERT INTO assignments (project_id, item_id, user_id, stage, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![project.id, item, user, stage, now],
+                    )?;
+                    made += 1;
+                    break;
+                }
+            }
         }
         tx.commit()?;
-        Ok(items.len())
+        Ok(made)
     }
 }
 
@@ -317,5 +333,30 @@ impl Store {
     pub fn set_user_theme(&self, by: &Principal, theme: &str) -> Result<(), StoreError> {
         self.conn.execute("UPDATE users SET theme = ?1 WHERE id = ?2", params![theme, by.user_id])?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// Assigns single segments (by import id) of `project` to `user` at `stage`.
+    pub fn assign_segments(
+        &self,
+        by: &Principal,
+        project: &str,
+        user: &str,
+        segments: &[&str],
+        stage: &str,
+    ) -> Result<usize, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let project = self.project_by_name(project)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        let mut made = 0;
+        for external in segments {
+            made += self.conn.execute(
+                "INSERT OR IGNORE INTO assignments (project_id, item_id, segment_id, user_id, stage, updated_at)
+                 SELECT ?1, item_id, id, ?2, ?3, ?4 FROM segments WHERE project_id = ?1 AND external_id = ?5",
+                params![project.id, owner.id, stage, now_secs(), external],
+            )?;
+        }
+        Ok(made)
     }
 }

@@ -1,6 +1,7 @@
 //! Reading content and writing drafts and annotations, each behind the policy.
 
 use super::import::PiiSpan;
+use super::visibility::{SegmentAccess, mask_text, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
@@ -44,30 +45,8 @@ pub struct SegmentView {
     pub pii: Vec<PiiSpan>,
     /// How the policy allows this text to be shown.
     pub visibility: Visibility,
-}
-
-/// Masks detected PII and the imported gold spans: plaintext PII never leaves the store unmasked
-/// unless the policy says raw.
-fn mask_text(text: &str, gold: &[PiiSpan]) -> String {
-    let mut spans = crate::pii::detect(text, &crate::pii::DetectOptions::new());
-    let len = text.chars().count();
-    for g in gold {
-        if let Some(kind) = crate::pii::PiiKind::parse(&g.kind)
-            && g.start < g.end
-            && g.end <= len
-        {
-            spans.push(crate::pii::Span { kind, start: g.start, end: g.end });
-        }
-    }
-    spans.sort_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
-    let mut merged: Vec<crate::pii::Span> = Vec::with_capacity(spans.len());
-    for span in spans {
-        match merged.last_mut() {
-            Some(last) if span.start < last.end => last.end = last.end.max(span.end),
-            _ => merged.push(span),
-        }
-    }
-    crate::pii::mask(text, &merged, &crate::pii::MaskPolicy::default())
+    /// Assigned, or a read-only context neighbour.
+    pub access: SegmentAccess,
 }
 
 struct SegmentRow {
@@ -137,6 +116,10 @@ impl Store {
     pub fn item_segments(&self, by: &Principal, item: i64) -> Result<Vec<SegmentView>, StoreError> {
         let (project, visibility) = self.authorize_item(by, item, Action::ReadContent)?;
         let key = self.project_key(project)?;
+        let policy = self.project_by_id(project)?.policy;
+        let roles = self.roles_on(by, project)?;
+        let role = masking_role(&roles);
+        let visible = self.visible_segments(by, item, &roles, policy.context)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, position, start_ms, end_ms, speaker, text, pii FROM segments WHERE item_id = ?1 ORDER BY position",
         )?;
@@ -154,6 +137,13 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, position, start_ms, end_ms, speaker, text, pii) = row?;
+            let access = match &visible {
+                None => SegmentAccess::Assigned,
+                Some(map) => match map.get(&id) {
+                    Some(access) => *access,
+                    None => continue,
+                },
+            };
             let text: String =
                 self.open_sealed(&key, text, &Aad { table: "segments", row: id, column: "text", project })?;
             let pii: Vec<u8> =
@@ -168,12 +158,16 @@ impl Store {
                 Some(own) => own,
                 None => text,
             };
-            let text = match visibility {
-                Visibility::Raw => text,
-                Visibility::Masked => mask_text(&text, &pii),
+            let text = match (visibility, access) {
+                (Visibility::Raw, SegmentAccess::Assigned) => text,
+                // Context is always masked with everything hidden, whatever the role's policy.
+                (_, SegmentAccess::Context) => mask_text(&text, &pii, &policy, "context"),
+                (Visibility::Masked, _) => mask_text(&text, &pii, &policy, role),
             };
-            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility });
+            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility, access });
         }
+        let ids: Vec<i64> = out.iter().map(|s| s.id).collect();
+        self.record_views(by, project, &ids, policy.max_segments_per_hour)?;
         Ok(out)
     }
 
@@ -221,6 +215,7 @@ impl Store {
     pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::WriteAnnotation)?;
+        self.check_segment_write(by, row.item, segment, "annotate")?;
         let key = self.project_key(row.project)?;
         let tx = self.conn.unchecked_transaction()?;
         let existing: Option<i64> = tx
@@ -258,6 +253,7 @@ impl Store {
         let row = self.segment_row(segment)?;
         let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
         self.authorize_item(by, row.item, action)?;
+        self.check_segment_write(by, row.item, segment, if stage == "qa" { "qa" } else { "annotate" })?;
         let key = self.project_key(row.project)?;
         let tx = self.conn.unchecked_transaction()?;
         let version: i64 = tx.query_row(

@@ -6,12 +6,14 @@ mod content;
 mod import;
 mod projects;
 mod schema;
+mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use content::{ItemHeader, QueueEntry, SegmentView};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use schema::SCHEMA_VERSION;
+pub use visibility::SegmentAccess;
 
 use crate::crypto::{Aad, CryptoError, DataKey, MasterKey, Plain, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};

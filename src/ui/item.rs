@@ -1,6 +1,6 @@
 //! The item screen: segment list with time codes and speakers, and the segment editor.
 
-use super::{Theme, block};
+use super::{Role, Theme, block};
 use crate::app::{App, ItemView, time_code};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -23,10 +23,11 @@ pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, 
         .iter()
         .map(|s| {
             let mark = if s.submitted { "✓" } else { " " };
+            let text_style = if s.context { theme.style(Role::DimmedContext) } else { theme.style(Role::Text) };
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{mark} {:>7}–{:<7} ", time_code(s.start_ms), time_code(s.end_ms)), theme.muted()),
                 Span::styled(format!("{:<9} ", s.speaker), theme.title()),
-                Span::raw(s.text.clone()),
+                Span::styled(s.text.clone(), text_style),
             ]))
         })
         .collect();
