@@ -162,3 +162,15 @@ async fn idle_lock_hides_data_and_caps_limit_sessions() {
     server.shutdown().await;
     assert_eq!(screen.wait_closed().await, Some(0), "shutdown ends sessions cleanly");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_session_is_disconnected() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (dir, server) = server(tmp.path(), "[server]\nidle_lock_secs = 1\nidle_disconnect_secs = 2\n").await;
+    let mut screen = Screen::open(&dir, server.addr, "alice", 100, 30, &[]).await;
+    screen.wait_text("Session locked").await;
+    let started = std::time::Instant::now();
+    assert_eq!(screen.wait_closed().await, Some(0));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.shutdown().await;
+}
