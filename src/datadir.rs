@@ -36,6 +36,13 @@ pub enum DataDirError {
     /// The configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The audit keys or database could not be set up.
+    #[error(transparent)]
+    Audit(Box<crate::audit::AuditError>),
+}
+
+fn audit_err(error: crate::audit::AuditError) -> DataDirError {
+    DataDirError::Audit(Box::new(error))
 }
 
 /// Paths inside a data directory.
@@ -54,6 +61,8 @@ pub struct InitReport {
     pub host_key: bool,
     /// The master key was generated.
     pub master_key: bool,
+    /// An audit key (sealing, signing or its public half) was generated.
+    pub audit_keys: bool,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
@@ -116,6 +125,22 @@ impl DataDir {
     pub fn audit_db_path(&self) -> PathBuf {
         self.root.join("audit.db")
     }
+    /// DIR/keys/audit.key (seals audit payloads of events without a project)
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_paths().sealing
+    }
+    /// DIR/keys/audit_signing.key (signs audit checkpoints)
+    pub fn audit_signing_key_path(&self) -> PathBuf {
+        self.audit_key_paths().signing
+    }
+    /// DIR/keys/audit_signing.pub (verifies audit checkpoints)
+    pub fn audit_signing_pub_path(&self) -> PathBuf {
+        self.audit_key_paths().public
+    }
+    /// The three audit key files.
+    pub fn audit_key_paths(&self) -> crate::audit::keys::KeyPaths {
+        crate::audit::keys::KeyPaths::in_dir(&self.keys_dir())
+    }
 
     /// Creates whatever is missing; never overwrites an existing key or config.
     pub fn init(&self) -> Result<InitReport, DataDirError> {
@@ -137,6 +162,8 @@ impl DataDir {
             MasterKey::create(&master)?;
             report.master_key = true;
         }
+        report.audit_keys = crate::audit::AuditKeys::create_missing(&self.audit_key_paths()).map_err(audit_err)?;
+        drop(crate::audit::db::open_writer(&self.audit_db_path()).map_err(audit_err)?);
         drop(self.store()?);
         Ok(report)
     }

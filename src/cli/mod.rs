@@ -1,6 +1,7 @@
 //! Command-line interface: clap definitions and dispatch.
 
 mod admin;
+mod audit;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
@@ -38,6 +39,9 @@ pub enum CliError {
     /// Writing output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The audit log failed or refused.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 /// cloister: annotate sensitive speech and RLHF data over SSH, with nothing leaving the host.
@@ -138,6 +142,12 @@ pub enum Command {
         #[command(subcommand)]
         command: pii::PiiCommand,
     },
+    /// Verify, read and checkpoint the tamper-evident audit log.
+    Audit {
+        /// The audit command.
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Manage projects.
     Project {
         /// The project command.
@@ -168,6 +178,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             println!("  cloister.toml        {}", said(report.config));
             println!("  keys/host_ed25519    {}", said(report.host_key));
             println!("  keys/master.key      {}", said(report.master_key));
+            println!("  keys/audit*          {}", said(report.audit_keys));
             Ok(0)
         }
         Command::Demo { data, listen, fixtures, no_serve } => {
@@ -188,6 +199,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             serve::run(&dir, listen)
         }
         Command::Pii { command } => pii::run(command),
+        Command::Audit { command } => audit::run(command),
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;
             for p in store.list_projects(&Principal::operator())? {

@@ -1,0 +1,341 @@
+//! The writer task: takes producers' messages, seals and chains them into batches, hands each batch
+//! to the database thread ([`super::appender`]), and answers producers once it is committed.
+//!
+//! Two batches are in play: one being committed and the next being built (sealed and chained on
+//! the first one's tip), so sealing overlaps with SQLite and fsync. If a commit fails, both go back
+//! to the front of the queue, every waiting producer is told, health flips to `Failed`, and after a
+//! backoff the queue is re-chained on the real head and retried. If another process appended
+//! meanwhile (e.g. a CLI command), the batch is simply re-chained on the new head.
+
+use super::appender::{AppendError, AppendResult, Batch, Item, Job, Sealed};
+use super::checkpoint::Checkpoint;
+use super::keys::AuditKeys;
+use super::record::{Hash, RECORD_VERSION, RecordRef, seal_payload};
+use super::writer::{BATCH, Health, Msg, Pending, Reply};
+use super::{AuditError, ProjectKeys};
+use crate::config::AuditConfig;
+use crate::crypto::DataKey;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+/// Events kept in memory while writes fail; beyond this the writer stops reading the channel and
+/// producers wait (backpressure) instead of anything being dropped.
+const MAX_RETAINED: usize = 65_536;
+const MIN_BACKOFF: Duration = Duration::from_millis(20);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+pub(super) struct Writer {
+    jobs: std::sync::mpsc::Sender<Job>,
+    sealing: DataKey,
+    projects: Arc<dyn ProjectKeys>,
+    every: Duration,
+    health: watch::Sender<Health>,
+    /// When a checkpoint was last signed, and whether events were written since.
+    last_checkpoint: Instant,
+    dirty: bool,
+    /// The reason of the current failure, while retrying.
+    failing: Option<String>,
+    backoff: Duration,
+}
+
+/// Marks the log failed if the writer stops for any reason (including a panic).
+struct StoppedGuard(watch::Sender<Health>);
+
+impl Drop for StoppedGuard {
+    fn drop(&mut self) {
+        self.0.send_replace(Health::Failed("the audit writer has stopped".into()));
+    }
+}
+
+fn answer<T>(reply: Reply<T>, result: Result<T, AuditError>) {
+    // The producer may have given up waiting; the outcome stands either way.
+    let _ = reply.send(result);
+}
+
+/// The database thread is gone: nothing more can be written.
+struct Gone;
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn wait_for(in_flight: &mut Option<oneshot::Receiver<(Batch, AppendResult)>>) -> Option<(Batch, AppendResult)> {
+    match in_flight {
+        Some(receiver) => receiver.await.ok(),
+        None => std::future::pending().await,
+    }
+}
+
+impl Writer {
+    pub(super) fn new(
+        jobs: std::sync::mpsc::Sender<Job>,
+        keys: AuditKeys,
+        config: &AuditConfig,
+        projects: Arc<dyn ProjectKeys>,
+        health: watch::Sender<Health>,
+    ) -> Self {
+        Self {
+            jobs,
+            sealing: keys.sealing,
+            projects,
+            every: Duration::from_secs(config.checkpoint_every_secs.max(1)),
+            health,
+            last_checkpoint: Instant::now(),
+            dirty: false,
+            failing: None,
+            backoff: MIN_BACKOFF,
+        }
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Job) -> Result<T, Gone> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(make(reply)).map_err(|_| Gone)?;
+        answer.await.map_err(|_| Gone)
+    }
+
+    pub(super) async fn run(mut self, mut rx: mpsc::Receiver<Msg>) {
+        let _guard = StoppedGuard(self.health.clone());
+        let mut queue: VecDeque<Item> = VecDeque::new();
+        let mut incoming = Vec::with_capacity(BATCH);
+        let mut in_flight = None;
+        let mut next: Option<Batch> = None;
+        let mut tip: Option<(u64, Hash)> = None;
+        let mut retry_at: Option<Instant> = None;
+        let mut open = true;
+        loop {
+            if retry_at.is_none() && !queue.is_empty() && next.as_ref().is_none_or(|b| b.items.len() < BATCH) {
+                let base = match tip {
+                    Some(tip) => tip,
+                    None => match self.ask(Job::Head).await {
+                        Ok(Ok(head)) => head,
+                        Ok(Err(error)) => {
+                            retry_at = Some(self.fail(error, &mut queue, None));
+                            continue;
+                        }
+                        Err(Gone) => break,
+                    },
+                };
+                let batch = next.get_or_insert_with(|| Batch {
+                    items: Vec::with_capacity(BATCH),
+                    base,
+                    tip: base,
+                    wants_checkpoint: false,
+                });
+                self.extend(batch, &mut queue);
+                tip = Some(batch.tip);
+            }
+            if in_flight.is_none()
+                && let Some(batch) = next.take()
+            {
+                let (reply, answer) = oneshot::channel();
+                if self.jobs.send(Job::Append(batch, reply)).is_err() {
+                    break;
+                }
+                in_flight = Some(answer);
+            }
+            let idle = in_flight.is_none() && next.is_none() && queue.is_empty();
+            if idle && !open {
+                break;
+            }
+            let checkpoint_at = (idle && self.dirty).then(|| self.last_checkpoint + self.every);
+            // Keep reading producers while failing (to tell them at once), else only a little ahead.
+            let limit = if self.failing.is_some() { MAX_RETAINED } else { 2 * BATCH };
+            let room = open && queue.len() < limit;
+            tokio::select! {
+                done = wait_for(&mut in_flight), if in_flight.is_some() => {
+                    in_flight = None;
+                    let Some((batch, result)) = done else { break };
+                    match result {
+                        Ok(signed) => {
+                            if self.committed(batch, signed) {
+                                break;
+                            }
+                        }
+                        Err(AppendError::Moved(head)) => {
+                            requeue(&mut queue, batch, next.take());
+                            tip = Some(head);
+                        }
+                        Err(AppendError::Failed(error)) => {
+                            retry_at = Some(self.fail(error, &mut queue, Some((batch, next.take()))));
+                            tip = None;
+                        }
+                    }
+                }
+                received = rx.recv_many(&mut incoming, BATCH), if room => {
+                    if received == 0 {
+                        open = false;
+                    }
+                    for msg in incoming.drain(..) {
+                        self.admit(msg, &mut queue);
+                    }
+                }
+                () = sleep_until(retry_at), if retry_at.is_some() => retry_at = None,
+                () = sleep_until(checkpoint_at), if checkpoint_at.is_some() => self.timed_checkpoint().await,
+            }
+        }
+        if self.dirty && self.failing.is_none() {
+            self.timed_checkpoint().await;
+        }
+    }
+
+    /// Takes a message in: faults go straight to the database thread; events get their sealing
+    /// key, or are refused when their project has none; while failing, events are told at once.
+    fn admit(&mut self, mut msg: Msg, queue: &mut VecDeque<Item>) {
+        let key = match msg {
+            Msg::Fault(fault, reply) => {
+                if let Err(std::sync::mpsc::SendError(Job::Fault(_, reply))) = self.jobs.send(Job::Fault(fault, reply))
+                {
+                    answer(reply, Err(AuditError::Closed));
+                }
+                return;
+            }
+            Msg::Event(Pending { project: Some(project), ref mut reply, .. }) => {
+                match self.projects.project_key(project) {
+                    Some(key) => Some(key),
+                    None => {
+                        if let Some(reply) = reply.take() {
+                            answer(reply, Err(AuditError::ProjectKeyMissing { project }));
+                        }
+                        return;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let mut item = Item { msg, key, sealed: None };
+        if let Some(reason) = &self.failing {
+            tell_failure(&mut item, reason);
+        }
+        queue.push_back(item);
+    }
+
+    /// Seals and chains queued messages onto `batch`, up to [`BATCH`].
+    fn extend(&self, batch: &mut Batch, queue: &mut VecDeque<Item>) {
+        let room = BATCH.saturating_sub(batch.items.len()).min(queue.len());
+        for item in queue.drain(..room) {
+            chain(batch, item, &self.sealing);
+        }
+    }
+
+    /// Answers everyone in a committed batch; returns whether a shutdown was asked.
+    fn committed(&mut self, batch: Batch, signed: Option<Checkpoint>) -> bool {
+        if self.failing.take().is_some() {
+            tracing::info!("audit log writes again");
+            self.health.send_replace(Health::Ok);
+        }
+        self.backoff = MIN_BACKOFF;
+        if signed.is_some() {
+            self.last_checkpoint = Instant::now();
+            self.dirty = false;
+        } else if batch.tip != batch.base {
+            self.dirty = true;
+        }
+        let head = batch.tip.0;
+        let mut stop = false;
+        for item in batch.items {
+            match item.msg {
+                Msg::Event(event) => {
+                    if let (Some(reply), Some(sealed)) = (event.reply, item.sealed) {
+                        answer(reply, Ok(sealed.seq));
+                    }
+                }
+                Msg::Flush(reply) => answer(reply, Ok(head)),
+                Msg::Checkpoint(reply) => answer(reply, Ok(signed.clone())),
+                Msg::Shutdown(reply) => {
+                    answer(reply, Ok(head));
+                    stop = true;
+                }
+                Msg::Fault(..) => {}
+            }
+        }
+        stop
+    }
+
+    /// Records a failure: the failed batches go back to the front of the queue, every waiting
+    /// producer is told, health flips to `Failed`. Returns when to retry.
+    fn fail(
+        &mut self,
+        error: AuditError,
+        queue: &mut VecDeque<Item>,
+        batches: Option<(Batch, Option<Batch>)>,
+    ) -> Instant {
+        let reason = error.to_string();
+        if let Some((batch, next)) = batches {
+            requeue(queue, batch, next);
+        }
+        tracing::error!(%reason, kept = queue.len(), "audit log write failed; retrying");
+        for item in queue.iter_mut() {
+            tell_failure(item, &reason);
+        }
+        self.health.send_replace(Health::Failed(reason.clone()));
+        self.failing = Some(reason);
+        let retry_at = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        retry_at
+    }
+
+    /// Signs a checkpoint of the head (the time-based schedule).
+    async fn timed_checkpoint(&mut self) {
+        self.last_checkpoint = Instant::now();
+        match self.ask(Job::Checkpoint).await {
+            Ok(Ok(_)) => self.dirty = false,
+            Ok(Err(error)) => tracing::warn!(%error, "cannot sign an audit checkpoint; retrying later"),
+            Err(Gone) => {}
+        }
+    }
+}
+
+/// Seals an event (with its project's key, else the audit key) and chains it onto `batch`.
+pub(super) fn chain(batch: &mut Batch, mut item: Item, sealing: &DataKey) {
+    match &item.msg {
+        Msg::Event(event) => {
+            let key = item.key.as_deref().unwrap_or(sealing);
+            let (prev_seq, prev) = batch.tip;
+            let seq = prev_seq + 1;
+            let payload = seal_payload(key, &event.plain, seq, event.kind, event.project);
+            let hash = RecordRef {
+                version: RECORD_VERSION,
+                seq,
+                time_ns: event.time_ns,
+                session: event.session.as_bytes(),
+                user: event.user.as_bytes(),
+                kind: event.kind.as_bytes(),
+                project: event.project,
+                payload: &payload,
+            }
+            .hash(&prev);
+            item.sealed = Some(Sealed { seq, payload, prev, hash });
+            batch.tip = (seq, hash);
+        }
+        Msg::Checkpoint(_) | Msg::Shutdown(_) => batch.wants_checkpoint = true,
+        Msg::Flush(_) | Msg::Fault(..) => {}
+    }
+    batch.items.push(item);
+}
+
+/// Puts uncommitted batches back at the front of the queue, in order, to be re-chained.
+fn requeue(queue: &mut VecDeque<Item>, batch: Batch, next: Option<Batch>) {
+    let mut items = batch.items;
+    if let Some(next) = next {
+        items.extend(next.items);
+    }
+    for mut item in items.into_iter().rev() {
+        item.sealed = None;
+        queue.push_front(item);
+    }
+}
+
+/// Answers an event with the failure (once); it stays queued and is retried.
+fn tell_failure(item: &mut Item, reason: &str) {
+    if let Msg::Event(Pending { reply, .. }) = &mut item.msg
+        && let Some(reply) = reply.take()
+    {
+        answer(reply, Err(AuditError::WriteFailed { reason: reason.to_string() }));
+    }
+}
