@@ -58,6 +58,7 @@ fn item(read_only: bool) -> ItemView {
         item_id: 1,
         external_id: "call-ja-001".into(),
         project: "calls-demo".into(),
+        project_id: 1,
         queue_index: 0,
         segments: vec![
             segment(1, 0, "agent", "お電話ありがとうございます。[PERSON]が承ります。"),

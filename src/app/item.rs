@@ -30,6 +30,8 @@ pub struct ItemView {
     pub external_id: String,
     /// Project name.
     pub project: String,
+    /// Project id (for audit records).
+    pub project_id: i64,
     /// Position of this item in the queue (for PgUp/PgDn).
     pub queue_index: usize,
     /// The segments.

@@ -93,6 +93,10 @@ pub enum Msg {
     IdleLock,
     /// The server is shutting down.
     Shutdown,
+    /// The audit log cannot be written: accept no action until it recovers (fail closed).
+    Frozen(String),
+    /// The audit log recovered.
+    Unfrozen,
 }
 
 /// Side effects the session task runs for the app.
@@ -148,6 +152,8 @@ pub struct App {
     pub notice: Option<String>,
     /// The session is ending.
     pub quitting: bool,
+    /// The audit log is failing: the session shows why and accepts no action (fail closed).
+    pub frozen: Option<String>,
 }
 
 impl App {
@@ -162,12 +168,28 @@ impl App {
             locked: false,
             notice: None,
             quitting: false,
+            frozen: None,
         };
         (app, vec![Effect::LoadHome])
     }
 
     /// Applies one message.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Frozen(reason) => {
+                self.frozen = Some(reason);
+                return Vec::new();
+            }
+            Msg::Unfrozen => {
+                self.frozen = None;
+                return Vec::new();
+            }
+            // No record, no action: while frozen, keys do nothing (the session can still end).
+            Msg::Action(_) | Msg::UnboundKey | Msg::Text(_) | Msg::AutosaveDue if self.frozen.is_some() => {
+                return Vec::new();
+            }
+            _ => {}
+        }
         if self.locked {
             // Any key unlocks; it does nothing else, so a stray key on return cannot act on data.
             if matches!(msg, Msg::Action(_) | Msg::UnboundKey) {
@@ -209,6 +231,8 @@ impl App {
                 Vec::new()
             }
             Msg::AutosaveDue => self.save_draft(),
+            // Handled before the lock check above.
+            Msg::Frozen(_) | Msg::Unfrozen => Vec::new(),
             Msg::IdleLock => {
                 self.locked = true;
                 self.help = false;

@@ -74,3 +74,16 @@ fn reloaded_queue_keeps_selection_in_range() {
     app.update(Msg::LoadFailed("store unavailable".into()));
     assert_eq!(app.notice.as_deref(), Some("store unavailable"));
 }
+
+#[test]
+fn frozen_session_accepts_no_action_until_the_audit_log_recovers() {
+    let mut app = app();
+    app.update(Msg::Frozen("disk full".into()));
+    assert_eq!(app.update(Msg::Action(Action::Quit)), Vec::new());
+    assert!(!app.quitting);
+    app.update(Msg::Action(Action::Down));
+    assert_eq!(app.selected, 0, "no movement while frozen");
+    app.update(Msg::Unfrozen);
+    app.update(Msg::Action(Action::Down));
+    assert_eq!(app.selected, 1);
+}

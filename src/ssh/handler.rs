@@ -6,6 +6,7 @@ use super::SshError;
 use super::output::WindowCredit;
 use super::server::Shared;
 use super::session::{self, SessionEvent, SessionParams};
+use crate::audit::{Event, EventKind};
 use crate::policy::Principal;
 use russh::keys::ssh_key::HashAlg;
 use russh::server::{Auth, Msg, Session};
@@ -79,21 +80,41 @@ impl russh::server::Handler for ConnectionHandler {
         let fingerprint = key.public_key.fingerprint(HashAlg::Sha256).to_string();
         let (name, fp, session) = (user.to_string(), fingerprint.clone(), self.session_id.clone());
         let result = self.shared.db.call(move |store| store.login(&name, &fp, &session)).await?;
-        match result {
+        let peer = self.peer.to_string();
+        let (outcome, kind) = match result {
             Ok(Ok(principal)) => {
-                tracing::info!(user, %fingerprint, peer = %self.peer, session = %self.session_id, "authenticated");
+                tracing::info!(user, %fingerprint, %peer, session = %self.session_id, "authenticated");
+                let kind = EventKind::AuthOk { fingerprint: fingerprint.clone(), peer };
+                (Some(principal), kind)
+            }
+            Ok(Err(refusal)) => {
+                tracing::warn!(user, %fingerprint, %peer, %refusal, "authentication refused");
+                (
+                    None,
+                    EventKind::AuthFail { fingerprint: Some(fingerprint.clone()), peer, reason: refusal.to_string() },
+                )
+            }
+            Err(error) => {
+                tracing::error!(%error, "authentication failed: store error");
+                (
+                    None,
+                    EventKind::AuthFail { fingerprint: Some(fingerprint.clone()), peer, reason: "store error".into() },
+                )
+            }
+        };
+        // No record, no login: an audit failure refuses the session (fail closed).
+        let recorded = self.shared.audit.record(Event::new(self.session_id.as_str(), user, None, kind)).await;
+        match (outcome, recorded) {
+            (Some(principal), Ok(_)) => {
                 self.principal = Some(principal);
                 self.fingerprint = fingerprint;
                 Ok(Auth::Accept)
             }
-            Ok(Err(refusal)) => {
-                tracing::warn!(user, %fingerprint, peer = %self.peer, %refusal, "authentication refused");
+            (_, Err(error)) => {
+                tracing::error!(%error, "authentication refused: the audit log cannot be written");
                 Ok(Auth::reject())
             }
-            Err(error) => {
-                tracing::error!(%error, "authentication failed: store error");
-                Ok(Auth::reject())
-            }
+            (None, Ok(_)) => Ok(Auth::reject()),
         }
     }
 
@@ -171,6 +192,7 @@ impl russh::server::Handler for ConnectionHandler {
         let (tx, rx) = mpsc::channel(INPUT_QUEUE);
         state.input = Some(tx);
         let (cols, rows) = state.size.unwrap_or((80, 24));
+        let client = String::from_utf8_lossy(session.remote_sshid()).chars().take(128).collect();
         let params = SessionParams {
             shared: Arc::clone(&self.shared),
             handle: session.handle(),
@@ -183,6 +205,8 @@ impl russh::server::Handler for ConnectionHandler {
             no_color: state.no_color,
             credit: Arc::clone(&state.credit),
             slot,
+            client,
+            peer: self.peer.to_string(),
         };
         session.channel_success(channel)?;
         tokio::spawn(session::run(params, rx));

@@ -2,6 +2,7 @@
 //! handler per connection, `session` is the per-shell task, `input` decodes bytes into keys and
 //! `output` is the bounded path back to the client.
 
+mod effects;
 mod handler;
 pub mod input;
 mod output;

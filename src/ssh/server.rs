@@ -2,6 +2,7 @@
 
 use super::SshError;
 use super::handler::ConnectionHandler;
+use crate::audit::{AuditLog, Event, EventKind};
 use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::store::Store;
@@ -75,7 +76,28 @@ pub struct Shared {
     pub themes_dir: std::path::PathBuf,
     /// The keymap from the config.
     pub keymap: crate::app::Keymap,
+    /// The audit log every session records to before acting.
+    pub audit: AuditLog,
     registry: Mutex<Registry>,
+}
+
+/// Records the store's policy denials in the audit log.
+struct AuditDenials(AuditLog);
+
+impl crate::store::DenialSink for AuditDenials {
+    fn denied(
+        &self,
+        principal: &crate::policy::Principal,
+        project: Option<i64>,
+        action: crate::policy::Action,
+        denial: &crate::policy::Denial,
+    ) {
+        let kind = EventKind::Denial { action: format!("{action:?}"), reason: denial.to_string() };
+        // Called on the store's blocking thread; the session sees the denial as an error either way.
+        if let Err(error) = self.0.record_blocking(Event::by(principal, project, kind)) {
+            tracing::error!(%error, "cannot audit a policy denial");
+        }
+    }
 }
 
 impl Shared {
@@ -187,7 +209,8 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
-    /// Tells every session to end, stops accepting, and waits (up to 5 s) for sessions to close.
+    /// Tells every session to end, stops accepting, waits (up to 5 s) for sessions to close, then
+    /// flushes the audit log.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.accept.await;
@@ -198,6 +221,14 @@ impl ServerHandle {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+        if let Err(error) = self.shared.audit.flush().await {
+            tracing::error!(%error, "audit log flush failed at shutdown");
+        }
+    }
+
+    /// The server's audit log (tests and tools).
+    pub fn audit(&self) -> &AuditLog {
+        &self.shared.audit
     }
 
     /// Sessions open now.
@@ -210,7 +241,10 @@ impl ServerHandle {
 pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, SshError> {
     let config = dir.config().map_err(|e| SshError::Setup(e.to_string()))?;
     let ssh_config = Arc::new(russh_config(dir, &config)?);
-    let store = dir.store().map_err(|e| SshError::Setup(e.to_string()))?;
+    let mut store = dir.store().map_err(|e| SshError::Setup(e.to_string()))?;
+    let keyring = store.keyring().map_err(|e| SshError::Setup(e.to_string()))?;
+    let audit = AuditLog::open_dir(dir, &config.audit, keyring).map_err(|e| SshError::Setup(e.to_string()))?;
+    store.set_denial_sink(Box::new(AuditDenials(audit.clone())));
     let listener = TcpListener::bind(listen).await.map_err(|source| SshError::Bind { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen, source })?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -226,6 +260,7 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
         shutdown: shutdown_rx.clone(),
         themes_dir,
         keymap,
+        audit,
         registry: Mutex::default(),
     });
     let accept = tokio::spawn(accept_loop(listener, ssh_config, Arc::clone(&shared), limiter, shutdown_rx));

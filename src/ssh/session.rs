@@ -4,10 +4,12 @@
 use super::input::{Input, InputDecoder};
 use super::output::{FrameWriter, OutputStats, WindowCredit};
 
+use super::effects::{identity, next_theme, record, run_effect, session_theme};
 use super::server::{SessionSlot, Shared};
-use crate::app::{App, Effect, Home, Identity, ItemView, Keymap, Mode, Msg, ProjectLine, QueueLine, SegmentLine};
-use crate::policy::{Principal, Role};
-use crate::ui::{self, Theme};
+use crate::app::{App, Effect, Keymap, Mode, Msg, key_label};
+use crate::audit::{EventKind, Health};
+use crate::policy::Principal;
+use crate::ui;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, execute, terminal};
 use ratatui::layout::Rect;
@@ -53,6 +55,10 @@ pub struct SessionParams {
     pub credit: Arc<WindowCredit>,
     /// The session's slot under the caps; released when the task ends.
     pub slot: SessionSlot,
+    /// The client's SSH version string.
+    pub client: String,
+    /// The client's address.
+    pub peer: String,
 }
 
 type SshTerminal = Terminal<CrosstermBackend<FrameWriter>>;
@@ -76,66 +82,23 @@ fn leave(terminal: &mut SshTerminal) -> std::io::Result<()> {
     out.flush()
 }
 
-async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
-    let principal = principal.clone();
-    let result = shared
-        .db
-        .call(move |store| -> Result<Home, crate::store::StoreError> {
-            let mut projects = Vec::new();
-            for p in store.list_projects(&principal)? {
-                let roles = store.roles_on(&principal, p.id)?.iter().map(|r| r.to_string()).collect();
-                projects.push(ProjectLine { name: p.name, kind: p.kind.as_str().into(), roles, items: p.items });
-            }
-            let queue = store
-                .queue(&principal)?
-                .into_iter()
-                .map(|q| QueueLine {
-                    item_id: q.item_id,
-                    project: q.project,
-                    item: q.external_id,
-                    stage: q.stage,
-                    done: q.done,
-                    total: q.segments,
-                })
-                .collect();
-            Ok(Home { projects, queue })
-        })
-        .await;
-    match result {
-        Ok(Ok(home)) => Msg::HomeLoaded(home),
-        Ok(Err(error)) => Msg::LoadFailed(format!("cannot load your work: {error}")),
-        Err(error) => Msg::LoadFailed(error.to_string()),
-    }
-}
-
-async fn identity(shared: &Shared, principal: &Principal) -> Identity {
-    let who = principal.clone();
-    let roles: Vec<Role> = shared
-        .db
-        .call(move |store| {
-            let mut roles = Vec::new();
-            for p in store.list_projects(&who).unwrap_or_default() {
-                roles.extend(store.roles_on(&who, p.id).unwrap_or_default());
-            }
-            roles
-        })
-        .await
-        .unwrap_or_default();
-    let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-    if principal.is_admin {
-        names.push("admin");
-    }
-    names.sort_unstable();
-    names.dedup();
-    let read_only = !principal.is_admin && !roles.is_empty() && roles.iter().all(|r| *r == Role::Reviewer);
-    let role = if names.is_empty() { "no role".to_string() } else { names.join("+") };
-    Identity { user: principal.name.clone(), role, session: principal.session.clone(), read_only }
-}
-
 /// Runs one shell session until the user quits, the client leaves or the server shuts down.
 pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>) {
-    let SessionParams { shared, handle, channel, principal, fingerprint, cols, rows, term, no_color, credit, slot } =
-        params;
+    let SessionParams {
+        shared,
+        handle,
+        channel,
+        principal,
+        fingerprint,
+        cols,
+        rows,
+        term,
+        no_color,
+        credit,
+        slot,
+        client,
+        peer,
+    } = params;
     let stats = Arc::new(OutputStats::default());
     let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
     let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
@@ -149,6 +112,10 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let keymap = shared.keymap.clone();
     let (mut app, effects) = App::new(identity(&shared, &principal).await);
     tracing::info!(user = %principal.name, session = %principal.session, cols, rows, %term, "session started");
+    if let Err(reason) = record(&shared, &principal, None, EventKind::SessionStart { cols, rows, client, peer }).await {
+        app.update(Msg::Frozen(reason));
+    }
+    let mut health = shared.audit.health();
     if enter(&mut terminal).is_err() {
         return;
     }
@@ -199,7 +166,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 Some(SessionEvent::Input(bytes)) => {
                     last_input = Instant::now();
                     for input in decoder.feed(&bytes, last_input) {
-                        pending.extend(handle_input(&mut app, &keymap, input));
+                        pending.extend(audited_input(&shared, &principal, &mut app, &keymap, input).await);
                     }
                     if app.mode() == Mode::Edit {
                         autosave_at = Some(last_input + AUTOSAVE);
@@ -218,7 +185,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
             },
             _ = sleep_until(deadline) => {
                 for input in decoder.flush_timeout(Instant::now()) {
-                    pending.extend(handle_input(&mut app, &keymap, input));
+                    pending.extend(audited_input(&shared, &principal, &mut app, &keymap, input).await);
                 }
                 dirty = true;
             }
@@ -244,6 +211,14 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                     }
                 }
             }
+            Ok(()) = health.changed() => {
+                let state = health.borrow_and_update().clone();
+                pending.extend(app.update(match state {
+                    Health::Ok => Msg::Unfrozen,
+                    Health::Failed(reason) => Msg::Frozen(reason),
+                }));
+                dirty = true;
+            }
             _ = shutdown.changed() => {
                 pending.extend(app.update(Msg::Shutdown));
                 dirty = true;
@@ -258,9 +233,9 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
             run_effect(&shared, &principal, effect).await;
         }
     }
-    if let Some(reason) = disconnect_reason {
-        tracing::info!(user = %principal.name, session = %principal.session, reason, "session ending");
-    }
+    let reason = disconnect_reason.unwrap_or(if app.quitting { "quit" } else { "ended" });
+    tracing::info!(user = %principal.name, session = %principal.session, reason, "session ending");
+    let _ = record(&shared, &principal, None, EventKind::SessionEnd { reason: reason.into() }).await;
     let _ = leave(&mut terminal);
     drop(terminal);
     frames.drain().await;
@@ -270,6 +245,40 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     tracing::info!(user = %principal.name, session = %principal.session,
         bytes = stats.bytes_sent.load(std::sync::atomic::Ordering::Relaxed), "session ended");
     drop(slot);
+}
+
+/// Records an input event, then acts on it. No record, no action: if the audit log refuses the
+/// event, the session freezes and the input is dropped.
+async fn audited_input(
+    shared: &Shared,
+    principal: &Principal,
+    app: &mut App,
+    keymap: &Keymap,
+    input: Input,
+) -> Vec<Effect> {
+    let screen = if app.frozen.is_some() {
+        "frozen"
+    } else if app.locked {
+        "locked"
+    } else if app.mode() == Mode::Edit {
+        "editor"
+    } else if app.item.is_some() {
+        "item"
+    } else {
+        "home"
+    };
+    let segment = app.item.as_ref().and_then(|i| i.current_segment()).map(|s| s.id);
+    let project = app.item.as_ref().map(|i| i.project_id);
+    let kind = match &input {
+        Input::Key(key) => EventKind::Key { key: key_label(key.code, key.mods), screen: screen.into(), segment },
+        // Pasted text may carry data: its event is sealed with the project's key when in an item.
+        Input::Paste(text) => EventKind::Paste { text: text.clone(), screen: screen.into(), segment },
+        Input::Mouse(_) | Input::Focus(_) => return Vec::new(),
+    };
+    if let Err(reason) = record(shared, principal, project, kind).await {
+        return app.update(Msg::Frozen(reason));
+    }
+    handle_input(app, keymap, input)
 }
 
 fn handle_input(app: &mut App, keymap: &Keymap, input: Input) -> Vec<Effect> {
@@ -290,91 +299,6 @@ fn handle_input(app: &mut App, keymap: &Keymap, input: Input) -> Vec<Effect> {
         Input::Paste(_) => app.update(Msg::UnboundKey),
         Input::Mouse(_) | Input::Focus(_) => Vec::new(),
     }
-}
-
-/// Runs one effect against the store; returns the message carrying its result.
-async fn run_effect(shared: &Shared, principal: &Principal, effect: Effect) -> Option<Msg> {
-    let who = principal.clone();
-    let result = match effect {
-        Effect::LoadHome => return Some(load_home(shared, principal).await),
-        Effect::Quit | Effect::DeniedEdit | Effect::NextTheme => return None,
-        Effect::OpenItem { item_id, queue_index } => {
-            shared.db.call(move |store| open_item(store, &who, item_id, queue_index)).await
-        }
-        Effect::SaveDraft { segment, text } => {
-            shared.db.call(move |store| store.save_draft(&who, segment, &text).map(|()| None)).await
-        }
-        Effect::Submit { segment, text } => {
-            shared
-                .db
-                .call(move |store| {
-                    store
-                        .submit_annotation(&who, segment, "annotate", &text)
-                        .map(|version| Some(Msg::Submitted { segment, version }))
-                })
-                .await
-        }
-    };
-    match result {
-        Ok(Ok(msg)) => msg,
-        Ok(Err(crate::store::StoreError::Denied(denial))) => Some(Msg::Denied(format!("denied: {denial}"))),
-        Ok(Err(error)) => Some(Msg::LoadFailed(format!("store error: {error}"))),
-        Err(error) => Some(Msg::LoadFailed(error.to_string())),
-    }
-}
-
-fn open_item(
-    store: &crate::store::Store,
-    who: &Principal,
-    item_id: i64,
-    queue_index: usize,
-) -> Result<Option<Msg>, crate::store::StoreError> {
-    let header = store.item_header(who, item_id)?;
-    let submitted = store.submitted_segments(who, item_id)?;
-    let segments = store
-        .item_segments(who, item_id)?
-        .into_iter()
-        .map(|s| SegmentLine {
-            submitted: submitted.contains(&s.id),
-            context: s.access == crate::store::SegmentAccess::Context,
-            id: s.id,
-            start_ms: s.start_ms,
-            end_ms: s.end_ms,
-            speaker: s.speaker,
-            text: s.text,
-        })
-        .collect();
-    Ok(Some(Msg::ItemLoaded(ItemView {
-        item_id,
-        external_id: header.external_id,
-        project: header.project,
-        queue_index,
-        segments,
-        current: 0,
-        editor: None,
-        read_only: header.read_only,
-    })))
-}
-
-/// Loads a theme for this session's terminal: ASCII borders for legacy terminals, no colour when
-/// NO_COLOR was sent or TERM is dumb.
-fn session_theme(shared: &Shared, name: &str, term: &str, no_color: bool) -> Theme {
-    let theme = Theme::load(name, &shared.themes_dir).unwrap_or_else(|error| {
-        tracing::warn!(theme = %name, %error, "theme does not load; using dark");
-        Theme::dark()
-    });
-    let theme = theme.with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
-    if no_color || term == "dumb" { theme.without_color() } else { theme }
-}
-
-/// The theme after `current` in the list of available themes, remembered for the user.
-async fn next_theme(shared: &Shared, principal: &Principal, current: &str) -> String {
-    let names = Theme::available(&shared.themes_dir);
-    let position = names.iter().position(|n| n == current).map_or(0, |p| p + 1);
-    let next = names.get(position % names.len().max(1)).cloned().unwrap_or_else(|| "dark".into());
-    let (who, chosen) = (principal.clone(), next.clone());
-    let _ = shared.db.call(move |store| store.set_user_theme(&who, &chosen)).await;
-    next
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -211,6 +211,11 @@ impl Store {
             .transpose()
     }
 
+    /// The project a segment belongs to (ids only, no content).
+    pub fn segment_project(&self, segment: i64) -> Result<i64, StoreError> {
+        Ok(self.segment_row(segment)?.project)
+    }
+
     /// Autosaves a draft of a segment (sealed, one row per user and segment).
     pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
         let row = self.segment_row(segment)?;
@@ -250,6 +255,11 @@ impl Store {
 
     /// Submits a new annotation version of a segment and clears the draft. Returns the version.
     pub fn submit_annotation(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<i64, StoreError> {
+        self.submit(by, segment, stage, body).map(|s| s.version)
+    }
+
+    /// Submits a new annotation version of a segment and clears the draft.
+    pub fn submit(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<Submission, StoreError> {
         let row = self.segment_row(segment)?;
         let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
         self.authorize_item(by, row.item, action)?;
@@ -275,8 +285,19 @@ impl Store {
         tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
         tx.execute("DELETE FROM drafts WHERE segment_id = ?1 AND user_id = ?2", params![segment, by.user_id])?;
         tx.commit()?;
-        Ok(version)
+        Ok(Submission { annotation: id, version, project: row.project })
     }
+}
+
+/// A stored annotation version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submission {
+    /// Annotation row id.
+    pub annotation: i64,
+    /// Version number (1, 2, …) for this author, segment and stage.
+    pub version: i64,
+    /// The project it belongs to.
+    pub project: i64,
 }
 
 /// What an item screen needs to know about an item besides its segments.
@@ -288,6 +309,8 @@ pub struct ItemHeader {
     pub external_id: String,
     /// Project name.
     pub project: String,
+    /// Project id.
+    pub project_id: i64,
     /// The principal may read but not write here.
     pub read_only: bool,
 }
@@ -303,7 +326,7 @@ impl Store {
             [item],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        Ok(ItemHeader { id: item, external_id, project: name, read_only })
+        Ok(ItemHeader { id: item, external_id, project: name, project_id: project, read_only })
     }
 
     /// Segment ids the principal has submitted at least once in an item.

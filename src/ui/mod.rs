@@ -14,7 +14,9 @@ use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragra
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(frame.area());
-    if app.locked {
+    if let Some(reason) = &app.frozen {
+        draw_frozen(frame, body, reason, theme);
+    } else if app.locked {
         draw_locked(frame, body, theme);
     } else {
         match &app.item {
@@ -40,6 +42,19 @@ fn draw_locked(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     ])
     .centered()
     .block(block(" locked ", theme));
+    frame.render_widget(text, area);
+}
+
+fn draw_frozen(frame: &mut Frame<'_>, area: Rect, reason: &str, theme: &Theme) {
+    let text = Paragraph::new(vec![
+        Line::raw(""),
+        Line::styled("The audit log cannot be written: this session is frozen.", theme.warning()),
+        Line::raw("Nothing you do can be recorded, so nothing is accepted until it recovers."),
+        Line::styled(reason.to_string(), theme.muted()),
+    ])
+    .centered()
+    .wrap(Wrap { trim: true })
+    .block(block(" frozen ", theme));
     frame.render_widget(text, area);
 }
 

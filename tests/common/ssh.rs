@@ -66,6 +66,14 @@ impl Screen {
         self.shell.exit_status
     }
 
+    /// Reads whatever arrives within `wait`, feeding the screen.
+    pub async fn pump(&mut self, wait: Duration) {
+        while let Some(bytes) = self.shell.recv(wait).await {
+            self.raw.extend_from_slice(&bytes);
+            self.parser.process(&bytes);
+        }
+    }
+
     /// Types bytes.
     pub async fn send(&self, bytes: &[u8]) {
         self.shell.send(bytes).await.expect("send");
