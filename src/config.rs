@@ -1,9 +1,13 @@
 //! `cloister.toml`: serde structs with documented defaults and validation that names the file,
 //! the key and the bad value. Every field is described in docs/CONFIG.md.
 
+use crate::app::{Action, Keymap};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use terminput::{KeyCode, KeyModifiers};
 
 /// The file name of the configuration inside a data directory.
 pub const CONFIG_FILE: &str = "cloister.toml";
@@ -57,6 +61,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// Terminal UI settings.
     pub ui: UiConfig,
+    /// Key binding overrides.
+    pub keymap: KeymapConfig,
 }
 
 /// `[server]`: the SSH listener and its limits.
@@ -128,6 +134,89 @@ pub struct UiConfig {
 impl Default for UiConfig {
     fn default() -> Self {
         Self { theme: "dark".into(), ascii_borders: false }
+    }
+}
+
+/// `[keymap]`: `"key" = "action"` lines applied on top of the default keymap; the action `"none"`
+/// unbinds a key. Keys and actions are checked while parsing, so errors point at the line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeymapConfig {
+    bindings: Vec<KeyBinding>,
+}
+
+/// One line of `[keymap]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyBinding {
+    /// The key as written, e.g. `ctrl-s`.
+    pub written: String,
+    /// The key.
+    pub code: KeyCode,
+    /// Its modifiers (normalized: see `Keymap::parse_key`).
+    pub mods: KeyModifiers,
+    /// The action, or `None` to unbind the key.
+    pub action: Option<Action>,
+}
+
+impl KeymapConfig {
+    /// The overrides, each key once.
+    pub fn bindings(&self) -> &[KeyBinding] {
+        &self.bindings
+    }
+}
+
+impl<'de> Deserialize<'de> for KeymapConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(KeymapVisitor)
+    }
+}
+
+struct KeymapVisitor;
+
+impl<'de> Visitor<'de> for KeymapVisitor {
+    type Value = KeymapConfig;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of \"key\" = \"action\" lines")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<KeymapConfig, A::Error> {
+        let mut bindings: Vec<KeyBinding> = Vec::new();
+        while let Some((written, (code, mods))) = map.next_key_seed(KeySeed(&bindings))? {
+            let action = map.next_value_seed(ActionSeed)?;
+            bindings.push(KeyBinding { written, code, mods, action });
+        }
+        Ok(KeymapConfig { bindings })
+    }
+}
+
+/// Parses one `[keymap]` key, refusing a second spelling of a key already bound.
+struct KeySeed<'a>(&'a [KeyBinding]);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = (String, (KeyCode, KeyModifiers));
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let written = String::deserialize(deserializer)?;
+        let key = Keymap::parse_key(&written).map_err(de::Error::custom)?;
+        if let Some(earlier) = self.0.iter().find(|b| (b.code, b.mods) == key) {
+            return Err(de::Error::custom(format!(
+                "{written:?} is the same key as {:?}: bind it once",
+                earlier.written
+            )));
+        }
+        Ok((written, key))
+    }
+}
+
+/// Parses one `[keymap]` action name.
+struct ActionSeed;
+
+impl<'de> DeserializeSeed<'de> for ActionSeed {
+    type Value = Option<Action>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let written = String::deserialize(deserializer)?;
+        Keymap::parse_action(&written).map_err(de::Error::custom)
     }
 }
 

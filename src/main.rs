@@ -2,7 +2,7 @@
 
 use clap::Parser;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = cloister::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -11,6 +11,11 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let code = cloister::cli::run(cli)?;
-    std::process::exit(code);
+    match cloister::cli::run(cli).map_err(anyhow::Error::from) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

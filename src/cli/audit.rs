@@ -84,7 +84,7 @@ pub enum ExportFormat {
 }
 
 /// Runs an audit command; returns the exit code.
-pub fn run(command: AuditCommand) -> Result<i32, CliError> {
+pub fn run(command: AuditCommand) -> Result<u8, CliError> {
     match command {
         AuditCommand::Verify { data, checkpoint, chain_only } => {
             run_verify(&DataDir::new(data), checkpoint, chain_only)
@@ -145,7 +145,7 @@ fn project_keys(dir: &DataDir) -> Result<HashMap<i64, Arc<DataKey>>, CliError> {
     Ok(keys)
 }
 
-fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool) -> Result<i32, CliError> {
+fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool) -> Result<u8, CliError> {
     let trusted = load_public(&dir.audit_signing_pub_path())?;
     let saved = match &checkpoint_file {
         None => None,
@@ -206,8 +206,8 @@ fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool)
 fn with_reader(
     dir: &DataDir,
     action: &str,
-    body: impl FnOnce(&AuditReader<'_>) -> Result<i32, CliError>,
-) -> Result<i32, CliError> {
+    body: impl FnOnce(&AuditReader<'_>) -> Result<u8, CliError>,
+) -> Result<u8, CliError> {
     let config = dir.config()?;
     let keys = AuditKeys::load(&dir.audit_key_paths())?;
     let projects = project_keys(dir)?;
@@ -218,7 +218,7 @@ fn with_reader(
     body(&reader)
 }
 
-fn tail(reader: &AuditReader<'_>, lines: u64, follow: bool) -> Result<i32, CliError> {
+fn tail(reader: &AuditReader<'_>, lines: u64, follow: bool) -> Result<u8, CliError> {
     let mut last = reader.head()?.saturating_sub(lines);
     let mut out = std::io::stdout().lock();
     loop {
@@ -241,7 +241,7 @@ fn tail(reader: &AuditReader<'_>, lines: u64, follow: bool) -> Result<i32, CliEr
     }
 }
 
-fn export(reader: &AuditReader<'_>, since_ns: i64) -> Result<i32, CliError> {
+fn export(reader: &AuditReader<'_>, since_ns: i64) -> Result<u8, CliError> {
     let progress = bar(reader.head()?, "exporting");
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failed = None;
@@ -264,7 +264,7 @@ fn export(reader: &AuditReader<'_>, since_ns: i64) -> Result<i32, CliError> {
     Ok(0)
 }
 
-fn replay(reader: &AuditReader<'_>, session: &str) -> Result<i32, CliError> {
+fn replay(reader: &AuditReader<'_>, session: &str) -> Result<u8, CliError> {
     let mut start = None;
     let mut lines = Vec::new();
     let count = reader.session(session, &mut |event| {
@@ -287,7 +287,7 @@ fn replay(reader: &AuditReader<'_>, session: &str) -> Result<i32, CliError> {
     Ok(0)
 }
 
-fn run_checkpoint(dir: &DataDir, new: bool) -> Result<i32, CliError> {
+fn run_checkpoint(dir: &DataDir, new: bool) -> Result<u8, CliError> {
     let path = dir.audit_db_path();
     if new {
         let config = dir.config()?;

@@ -39,7 +39,17 @@ fn ensure_project(store: &Store, by: &Principal, name: &str, kind: ProjectKind, 
 }
 
 /// Sets up (or reuses) the demo in `dir`, prints one ssh line per user, then serves.
-pub fn run(dir: &DataDir, listen: SocketAddr, fixtures: &Path, no_serve: bool) -> Result<i32, CliError> {
+pub fn run(dir: &DataDir, listen: SocketAddr, fixtures: &Path, no_serve: bool) -> Result<u8, CliError> {
+    setup(dir, listen, fixtures)?;
+    if no_serve {
+        return Ok(0);
+    }
+    super::serve::run(dir, listen)
+}
+
+/// Creates or reuses the demo's projects, users, keys, grants and assignments, and prints one
+/// ready-to-paste ssh line per user.
+pub fn setup(dir: &DataDir, listen: SocketAddr, fixtures: &Path) -> Result<(), CliError> {
     dir.init()?;
     let store = dir.store()?;
     let op = Principal::operator();
@@ -82,14 +92,5 @@ pub fn run(dir: &DataDir, listen: SocketAddr, fixtures: &Path, no_serve: bool) -
             ip = listen.ip(),
         );
     }
-    if no_serve {
-        return Ok(0);
-    }
-    drop(store);
-    serve(dir, listen)
-}
-
-fn serve(_dir: &DataDir, _listen: SocketAddr) -> Result<i32, CliError> {
-    println!("\n(serving arrives with the SSH server; set-up is complete)");
-    Ok(0)
+    Ok(())
 }

@@ -88,7 +88,7 @@ pub fn import_into(
 }
 
 /// Runs `cloister import`.
-pub fn run(args: ImportArgs) -> Result<i32, CliError> {
+pub fn run(args: ImportArgs) -> Result<u8, CliError> {
     let kind = parse_kind(&args.kind)?;
     let policy = match &args.policy {
         Some(path) => {

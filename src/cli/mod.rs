@@ -1,8 +1,15 @@
 //! Command-line interface: clap definitions and dispatch.
 
+mod admin;
 mod audit;
-mod demo;
+pub(crate) mod demo;
 mod import;
+mod loadtest;
+mod pii;
+mod serve;
+
+pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
+pub use import::{import_into, read_items};
 
 use crate::datadir::{DataDir, DataDirError};
 use crate::import::ImportError;
@@ -26,6 +33,9 @@ pub enum CliError {
     /// A command-line value is invalid.
     #[error("{0}")]
     Usage(String),
+    /// The SSH server failed.
+    #[error(transparent)]
+    Ssh(#[from] crate::ssh::SshError),
     /// Writing output failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -67,8 +77,71 @@ pub enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Serve the TUI over SSH until SIGINT/SIGTERM.
+    Serve {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// Address to listen on (default: server.listen from cloister.toml).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Measure latency, bytes per key and memory per session against a fresh server.
+    Loadtest(loadtest::LoadArgs),
     /// Import a dataset into a project (created if missing). All-or-nothing.
     Import(import::ImportArgs),
+    /// Manage users.
+    User {
+        /// The data directory.
+        #[arg(long, default_value = "data", global = true)]
+        data: PathBuf,
+        /// The user command.
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// Manage users' SSH keys.
+    Key {
+        /// The data directory.
+        #[arg(long, default_value = "data", global = true)]
+        data: PathBuf,
+        /// The key command.
+        #[command(subcommand)]
+        command: admin::KeyCommand,
+    },
+    /// Grant a role: annotator, qa or reviewer on a project, or admin.
+    Grant {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The user.
+        user: String,
+        /// annotator, qa, reviewer or admin.
+        role: String,
+        /// The project (not for admin).
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Assign a project's unassigned items round-robin to users.
+    Assign {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// The users.
+        #[arg(long, num_args = 1..)]
+        to: Vec<String>,
+        /// annotate or qa.
+        #[arg(long, default_value = "annotate")]
+        stage: String,
+    },
+    /// Detect and mask PII (`pii mask`), or measure detection on a gold file (`pii eval`).
+    Pii {
+        /// The PII command.
+        #[command(subcommand)]
+        command: pii::PiiCommand,
+    },
     /// Verify, read and checkpoint the tamper-evident audit log.
     Audit {
         /// The audit command.
@@ -95,7 +168,7 @@ pub enum ProjectCommand {
 }
 
 /// Runs a parsed command; returns the process exit code.
-pub fn run(cli: Cli) -> Result<i32, CliError> {
+pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Init { data } => {
             let dir = DataDir::new(data);
@@ -112,6 +185,20 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
+        Command::User { data, command } => admin::user(data, command),
+        Command::Key { data, command } => admin::key(data, command),
+        Command::Grant { data, user, role, project } => admin::grant(data, &user, &role, project.as_deref()),
+        Command::Assign { data, project, to, stage } => admin::assign(data, &project, &to, &stage),
+        Command::Loadtest(args) => loadtest::run(args),
+        Command::Serve { data, listen } => {
+            let dir = DataDir::new(data);
+            let listen = match listen {
+                Some(addr) => addr,
+                None => dir.config()?.server.listen,
+            };
+            serve::run(&dir, listen)
+        }
+        Command::Pii { command } => pii::run(command),
         Command::Audit { command } => audit::run(command),
         Command::Project { command: ProjectCommand::List { data } } => {
             let store = DataDir::new(data).store()?;

@@ -164,7 +164,12 @@ pub fn parse_sidecar(file: &Path, language: Option<String>) -> Result<NewItem, I
         "vtt" => parse_vtt(file, &text)?,
         "srt" => parse_srt(file, &text)?,
         other => {
-            return Err(record_error(file, 1, "-", format!("unknown transcript extension {other:?}; use .vtt or .srt")));
+            return Err(record_error(
+                file,
+                1,
+                "-",
+                format!("unknown transcript extension {other:?}; use .vtt or .srt"),
+            ));
         }
     };
     if cues.is_empty() {

@@ -123,6 +123,24 @@ pub enum Denial {
         /// The project.
         project: i64,
     },
+    /// The user viewed too many new segments within the last hour (anti-scraping).
+    #[error("you have viewed {limit} new segments in the last hour, the project's limit; the queue resumes later")]
+    ViewLimit {
+        /// The project's hourly limit.
+        limit: u32,
+    },
+    /// Nobody annotates and QAs the same item.
+    #[error("you annotated item {item}, so you cannot QA it (and vice versa)")]
+    OwnWork {
+        /// The item.
+        item: i64,
+    },
+    /// The segment is not assigned to the user.
+    #[error("segment {segment} is not assigned to you")]
+    NotAssigned {
+        /// The segment.
+        segment: i64,
+    },
     /// The project no longer accepts the action (closed or purged).
     #[error("project {project} is {state}: {action:?} is no longer possible")]
     ProjectState {

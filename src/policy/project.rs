@@ -32,6 +32,10 @@ pub struct ProjectPolicy {
     pub criteria: Vec<String>,
     /// Distinct segments a user may newly view per hour.
     pub max_segments_per_hour: u32,
+    /// What is masked for whom: role name → per-type mask styles (default: everything masked).
+    pub masking: crate::pii::RoleMaskPolicy,
+    /// Names always masked as PERSON in this project (the per-project dictionary).
+    pub known_names: Vec<String>,
 }
 
 impl Default for ProjectPolicy {
@@ -49,6 +53,8 @@ impl Default for ProjectPolicy {
             labels: labels.into_iter().collect(),
             criteria: ["helpfulness", "harmlessness", "honesty"].map(String::from).to_vec(),
             max_segments_per_hour: 600,
+            masking: crate::pii::RoleMaskPolicy::default(),
+            known_names: Vec::new(),
         }
     }
 }

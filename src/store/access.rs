@@ -162,13 +162,201 @@ impl Store {
             stmt.query_map(params![project.id, stage], |r| r.get(0))?.collect::<Result<_, _>>()?
         };
         let now = now_secs();
+        let other = if stage == "qa" { "annotate" } else { "qa" };
+        let mut made = 0;
         for (n, item) in items.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO assignments (project_id, item_id, user_id, stage, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![project.id, item, ids[n % ids.len()], stage, now],
-            )?;
+            // Balanced round-robin, skipping anyone holding the other stage of this item:
+            // nobody annotates and QAs the same item.
+            for offset in 0..ids.len() {
+                let user = ids[(n + offset) % ids.len()];
+                let conflict: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = ?3)",
+                    params![item, user, other],
+                    |r| r.get(0),
+                )?;
+                if !conflict {
+                    tx.execute(
+                        "INSERT INTO assignments (project_id, item_id, user_id, stage, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![project.id, item, user, stage, now],
+                    )?;
+                    made += 1;
+                    break;
+                }
+            }
         }
         tx.commit()?;
-        Ok(items.len())
+        Ok(made)
+    }
+}
+
+/// Why a login was refused. Recorded for admins; the client only sees a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoginRefusal {
+    /// No user has this key.
+    #[error("unknown key")]
+    UnknownKey,
+    /// The key belongs to a different user than the SSH user name.
+    #[error("key belongs to another user")]
+    WrongUser,
+    /// The user is disabled.
+    #[error("user disabled")]
+    Disabled,
+    /// The key was revoked.
+    #[error("key revoked")]
+    Revoked,
+    /// The key is past its expiry date.
+    #[error("key expired")]
+    Expired,
+}
+
+/// (user id, name, is_admin, disabled, expires_at, revoked_at) of a key's owner.
+type KeyOwnerRow = (i64, String, bool, bool, Option<i64>, Option<i64>);
+
+impl Store {
+    /// Checks a verified public key (by SHA-256 fingerprint) for SSH user `user` and returns the
+    /// principal for a new session. Runs before authentication, so it takes no principal.
+    pub fn login(
+        &self,
+        user: &str,
+        fingerprint: &str,
+        session: &str,
+    ) -> Result<Result<Principal, LoginRefusal>, StoreError> {
+        let row: Option<KeyOwnerRow> = self
+            .conn
+            .query_row(
+                "SELECT u.id, u.name, u.is_admin, u.disabled, k.expires_at, k.revoked_at
+                 FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1",
+                [fingerprint],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            )
+            .optional()?;
+        let Some((id, name, is_admin, disabled, expires_at, revoked_at)) = row else {
+            return Ok(Err(LoginRefusal::UnknownKey));
+        };
+        let refusal = if name != user {
+            Some(LoginRefusal::WrongUser)
+        } else if disabled {
+            Some(LoginRefusal::Disabled)
+        } else if revoked_at.is_some() {
+            Some(LoginRefusal::Revoked)
+        } else if expires_at.is_some_and(|t| t <= now_secs()) {
+            Some(LoginRefusal::Expired)
+        } else {
+            None
+        };
+        Ok(match refusal {
+            Some(refusal) => Err(refusal),
+            None => Ok(Principal { user_id: id, name, is_admin, session: session.to_string() }),
+        })
+    }
+
+    /// Revokes a key by fingerprint.
+    pub fn revoke_key(&self, by: &Principal, fingerprint: &str) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let changed = self.conn.execute(
+            "UPDATE user_keys SET revoked_at = ?1 WHERE fingerprint = ?2 AND revoked_at IS NULL",
+            params![now_secs(), fingerprint],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { what: "active key", name: fingerprint.into() });
+        }
+        Ok(())
+    }
+
+    /// Whether a key is still valid for its user now (checked while sessions run).
+    pub fn key_is_active(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1
+             AND k.revoked_at IS NULL AND u.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > ?2))",
+            params![fingerprint, now_secs()],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+impl Store {
+    /// Assigns every item of `project` to `user` at `stage` (skipping items they already hold).
+    /// Returns how many assignments were made.
+    pub fn assign_all(&self, by: &Principal, project: &str, user: &str, stage: &str) -> Result<usize, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let project = self.project_by_name(project)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO assignments (project_id, item_id, user_id, stage, updated_at)
+             SELECT ?1, id, ?2, ?3, ?4 FROM items WHERE project_id = ?1",
+            params![project.id, owner.id, stage, now_secs()],
+        )?)
+    }
+}
+
+impl Store {
+    /// Disables a user: their logins are refused and live sessions end at the next key check.
+    pub fn disable_user(&self, by: &Principal, name: &str) -> Result<(), StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        if self.conn.execute("UPDATE users SET disabled = 1 WHERE name = ?1", [name])? == 0 {
+            return Err(StoreError::NotFound { what: "user", name: name.into() });
+        }
+        Ok(())
+    }
+
+    /// Lists every key with its owner, newest first.
+    pub fn list_keys(&self, by: &Principal) -> Result<Vec<KeyRecord>, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let mut stmt = self.conn.prepare(
+            "SELECT u.name, k.fingerprint, k.public_key, k.expires_at, k.revoked_at
+             FROM user_keys k JOIN users u ON u.id = k.user_id ORDER BY u.name, k.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(KeyRecord {
+                user: r.get(0)?,
+                fingerprint: r.get(1)?,
+                public_key: r.get(2)?,
+                expires_at: r.get(3)?,
+                revoked_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl Store {
+    /// The theme a user chose, if any.
+    pub fn user_theme(&self, by: &Principal) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT theme FROM users WHERE id = ?1", [by.user_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Remembers the user's own theme choice.
+    pub fn set_user_theme(&self, by: &Principal, theme: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE users SET theme = ?1 WHERE id = ?2", params![theme, by.user_id])?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Assigns single segments (by import id) of `project` to `user` at `stage`.
+    pub fn assign_segments(
+        &self,
+        by: &Principal,
+        project: &str,
+        user: &str,
+        segments: &[&str],
+        stage: &str,
+    ) -> Result<usize, StoreError> {
+        self.authorize(by, None, Action::ManageAccess)?;
+        let project = self.project_by_name(project)?;
+        let owner = self.user_by_name(user)?.ok_or(StoreError::NotFound { what: "user", name: user.into() })?;
+        let mut made = 0;
+        for external in segments {
+            made += self.conn.execute(
+                "INSERT OR IGNORE INTO assignments (project_id, item_id, segment_id, user_id, stage, updated_at)
+                 SELECT ?1, item_id, id, ?2, ?3, ?4 FROM segments WHERE project_id = ?1 AND external_id = ?5",
+                params![project.id, owner.id, stage, now_secs(), external],
+            )?;
+        }
+        Ok(made)
     }
 }

@@ -1,6 +1,7 @@
 //! Reading content and writing drafts and annotations, each behind the policy.
 
 use super::import::PiiSpan;
+use super::visibility::{SegmentAccess, mask_text, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
@@ -44,6 +45,8 @@ pub struct SegmentView {
     pub pii: Vec<PiiSpan>,
     /// How the policy allows this text to be shown.
     pub visibility: Visibility,
+    /// Assigned, or a read-only context neighbour.
+    pub access: SegmentAccess,
 }
 
 struct SegmentRow {
@@ -113,6 +116,10 @@ impl Store {
     pub fn item_segments(&self, by: &Principal, item: i64) -> Result<Vec<SegmentView>, StoreError> {
         let (project, visibility) = self.authorize_item(by, item, Action::ReadContent)?;
         let key = self.project_key(project)?;
+        let policy = self.project_by_id(project)?.policy;
+        let roles = self.roles_on(by, project)?;
+        let role = masking_role(&roles);
+        let visible = self.visible_segments(by, item, &roles, policy.context)?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, position, start_ms, end_ms, speaker, text, pii FROM segments WHERE item_id = ?1 ORDER BY position",
         )?;
@@ -130,17 +137,37 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, position, start_ms, end_ms, speaker, text, pii) = row?;
+            let access = match &visible {
+                None => SegmentAccess::Assigned,
+                Some(map) => match map.get(&id) {
+                    Some(access) => *access,
+                    None => continue,
+                },
+            };
             let text: String =
                 self.open_sealed(&key, text, &Aad { table: "segments", row: id, column: "text", project })?;
             let pii: Vec<u8> =
                 self.open_sealed(&key, pii, &Aad { table: "segments", row: id, column: "pii", project })?;
-            let pii = serde_json::from_slice(&pii).unwrap_or_default();
+            // Fail closed: unreadable gold spans must not silently weaken masking.
+            let pii: Vec<PiiSpan> = serde_json::from_slice(&pii).map_err(|e| StoreError::Invalid {
+                field: "segments.pii",
+                value: id.to_string(),
+                reason: e.to_string(),
+            })?;
             let text = match self.own_latest(by, project, id)? {
                 Some(own) => own,
                 None => text,
             };
-            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility });
+            let text = match (visibility, access) {
+                (Visibility::Raw, SegmentAccess::Assigned) => text,
+                // Context is always masked with everything hidden, whatever the role's policy.
+                (_, SegmentAccess::Context) => mask_text(&text, &pii, &policy, "context"),
+                (Visibility::Masked, _) => mask_text(&text, &pii, &policy, role),
+            };
+            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility, access });
         }
+        let ids: Vec<i64> = out.iter().map(|s| s.id).collect();
+        self.record_views(by, project, &ids, policy.max_segments_per_hour)?;
         Ok(out)
     }
 
@@ -184,10 +211,16 @@ impl Store {
             .transpose()
     }
 
+    /// The project a segment belongs to (ids only, no content).
+    pub fn segment_project(&self, segment: i64) -> Result<i64, StoreError> {
+        Ok(self.segment_row(segment)?.project)
+    }
+
     /// Autosaves a draft of a segment (sealed, one row per user and segment).
     pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::WriteAnnotation)?;
+        self.check_segment_write(by, row.item, segment, "annotate")?;
         let key = self.project_key(row.project)?;
         let tx = self.conn.unchecked_transaction()?;
         let existing: Option<i64> = tx
@@ -222,9 +255,15 @@ impl Store {
 
     /// Submits a new annotation version of a segment and clears the draft. Returns the version.
     pub fn submit_annotation(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<i64, StoreError> {
+        self.submit(by, segment, stage, body).map(|s| s.version)
+    }
+
+    /// Submits a new annotation version of a segment and clears the draft.
+    pub fn submit(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<Submission, StoreError> {
         let row = self.segment_row(segment)?;
         let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
         self.authorize_item(by, row.item, action)?;
+        self.check_segment_write(by, row.item, segment, if stage == "qa" { "qa" } else { "annotate" })?;
         let key = self.project_key(row.project)?;
         let tx = self.conn.unchecked_transaction()?;
         let version: i64 = tx.query_row(
@@ -246,6 +285,57 @@ impl Store {
         tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
         tx.execute("DELETE FROM drafts WHERE segment_id = ?1 AND user_id = ?2", params![segment, by.user_id])?;
         tx.commit()?;
-        Ok(version)
+        Ok(Submission { annotation: id, version, project: row.project })
+    }
+}
+
+/// A stored annotation version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submission {
+    /// Annotation row id.
+    pub annotation: i64,
+    /// Version number (1, 2, …) for this author, segment and stage.
+    pub version: i64,
+    /// The project it belongs to.
+    pub project: i64,
+}
+
+/// What an item screen needs to know about an item besides its segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemHeader {
+    /// Item database id.
+    pub id: i64,
+    /// Item id from the import.
+    pub external_id: String,
+    /// Project name.
+    pub project: String,
+    /// Project id.
+    pub project_id: i64,
+    /// The principal may read but not write here.
+    pub read_only: bool,
+}
+
+impl Store {
+    /// The header of an item the principal may read.
+    pub fn item_header(&self, by: &Principal, item: i64) -> Result<ItemHeader, StoreError> {
+        let (project, _) = self.authorize_item(by, item, Action::ReadContent)?;
+        let roles = self.roles_on(by, project)?;
+        let read_only = !roles.iter().any(|r| matches!(r, Role::Annotator | Role::Qa));
+        let (external_id, name): (String, String) = self.conn.query_row(
+            "SELECT i.external_id, p.name FROM items i JOIN projects p ON p.id = i.project_id WHERE i.id = ?1",
+            [item],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(ItemHeader { id: item, external_id, project: name, project_id: project, read_only })
+    }
+
+    /// Segment ids the principal has submitted at least once in an item.
+    pub fn submitted_segments(&self, by: &Principal, item: i64) -> Result<Vec<i64>, StoreError> {
+        self.authorize_item(by, item, Action::ReadContent)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT segment_id FROM annotations WHERE item_id = ?1 AND author_id = ?2")?;
+        let rows = stmt.query_map(params![item, by.user_id], |r| r.get::<_, Option<i64>>(0))?;
+        Ok(rows.filter_map(|r| r.ok().flatten()).collect())
     }
 }

@@ -6,19 +6,21 @@ mod content;
 mod import;
 mod projects;
 mod schema;
+mod visibility;
 
-pub use access::{KeyRecord, UserRecord};
-pub use content::{QueueEntry, SegmentView};
+pub use access::{KeyRecord, LoginRefusal, UserRecord};
+pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use schema::SCHEMA_VERSION;
+pub use visibility::SegmentAccess;
 
 use crate::crypto::{Aad, CryptoError, DataKey, MasterKey, Plain, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -111,11 +113,15 @@ pub(crate) fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Unwrapped project keys, shared with the audit writer so it can seal project payloads without
+/// touching the store's connection.
+pub type Keyring = Arc<RwLock<HashMap<i64, Arc<DataKey>>>>;
+
 /// The store: one SQLite connection plus the key hierarchy.
 pub struct Store {
     conn: Connection,
     master: MasterKey,
-    keys: Mutex<HashMap<i64, Arc<DataKey>>>,
+    keys: Keyring,
     denials: Box<dyn DenialSink>,
 }
 
@@ -125,7 +131,9 @@ impl Store {
         let mut conn =
             Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         schema::prepare(&mut conn)?;
-        Ok(Self { conn, master, keys: Mutex::new(HashMap::new()), denials: Box::new(TraceDenials) })
+        // SQLite creates the file lazily, so only now is there a file to restrict.
+        restrict_permissions(path);
+        Ok(Self { conn, master, keys: Keyring::default(), denials: Box::new(TraceDenials) })
     }
 
     /// Routes denials to `sink` (the audit log) instead of the trace log.
@@ -169,8 +177,7 @@ impl Store {
 
     /// The data key of a project, unwrapped once and cached.
     pub(crate) fn project_key(&self, project: i64) -> Result<Arc<DataKey>, StoreError> {
-        let mut cache = self.keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(key) = cache.get(&project) {
+        if let Some(key) = self.keys.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&project) {
             return Ok(Arc::clone(key));
         }
         let row: Option<(Option<Vec<u8>>, String)> = self
@@ -182,8 +189,18 @@ impl Store {
         let (wrapped, name) = row.ok_or(StoreError::NotFound { what: "project", name: project.to_string() })?;
         let wrapped = wrapped.ok_or(StoreError::Purged(name))?;
         let key = Arc::new(self.master.unwrap_key(project, &wrapped)?);
-        cache.insert(project, Arc::clone(&key));
+        self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(project, Arc::clone(&key));
         Ok(key)
+    }
+
+    /// The shared keyring, after unwrapping every live project's key into it.
+    pub fn keyring(&self) -> Result<Keyring, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM projects WHERE wrapped_key IS NOT NULL")?;
+        let ids: Vec<i64> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        for id in ids {
+            self.project_key(id)?;
+        }
+        Ok(Arc::clone(&self.keys))
     }
 
     /// Opens a sealed column value read from row `aad`.

@@ -131,6 +131,7 @@ impl Store {
         let key = DataKey::generate();
         tx.execute("UPDATE projects SET wrapped_key = ?1 WHERE id = ?2", params![self.master.wrap(id, &key), id])?;
         tx.commit()?;
+        self.keys.write().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(id, std::sync::Arc::new(key));
         self.project_by_name(name)
     }
 

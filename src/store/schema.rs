@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Migrations in order; migration `i` moves the database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -106,7 +107,17 @@ CREATE TABLE drafts (
     updated_at  INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX drafts_unique ON drafts (item_id, IFNULL(segment_id, 0), user_id);
-"#];
+"#,
+    r#"
+CREATE TABLE segment_views (
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    segment_id  INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    first_seen  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, segment_id)
+) WITHOUT ROWID;
+CREATE INDEX segment_views_recent ON segment_views (user_id, first_seen);
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,184 @@
+//! Effects of the pure app run against the store and the audit log, for one session.
+
+use super::server::Shared;
+use crate::app::{Effect, Home, Identity, ItemView, Msg, ProjectLine, QueueLine, SegmentLine};
+use crate::audit::{Event, EventKind, RenderMode};
+use crate::policy::{Principal, Role};
+use crate::ui::Theme;
+
+pub(super) async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
+    let principal = principal.clone();
+    let result = shared
+        .db
+        .call(move |store| -> Result<Home, crate::store::StoreError> {
+            let mut projects = Vec::new();
+            for p in store.list_projects(&principal)? {
+                let roles = store.roles_on(&principal, p.id)?.iter().map(|r| r.to_string()).collect();
+                projects.push(ProjectLine { name: p.name, kind: p.kind.as_str().into(), roles, items: p.items });
+            }
+            let queue = store
+                .queue(&principal)?
+                .into_iter()
+                .map(|q| QueueLine {
+                    item_id: q.item_id,
+                    project: q.project,
+                    item: q.external_id,
+                    stage: q.stage,
+                    done: q.done,
+                    total: q.segments,
+                })
+                .collect();
+            Ok(Home { projects, queue })
+        })
+        .await;
+    match result {
+        Ok(Ok(home)) => Msg::HomeLoaded(home),
+        Ok(Err(error)) => Msg::LoadFailed(format!("cannot load your work: {error}")),
+        Err(error) => Msg::LoadFailed(error.to_string()),
+    }
+}
+
+pub(super) async fn identity(shared: &Shared, principal: &Principal) -> Identity {
+    let who = principal.clone();
+    let roles: Vec<Role> = shared
+        .db
+        .call(move |store| {
+            let mut roles = Vec::new();
+            for p in store.list_projects(&who).unwrap_or_default() {
+                roles.extend(store.roles_on(&who, p.id).unwrap_or_default());
+            }
+            roles
+        })
+        .await
+        .unwrap_or_default();
+    let mut names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    if principal.is_admin {
+        names.push("admin");
+    }
+    names.sort_unstable();
+    names.dedup();
+    let read_only = !principal.is_admin && !roles.is_empty() && roles.iter().all(|r| *r == Role::Reviewer);
+    let role = if names.is_empty() { "no role".to_string() } else { names.join("+") };
+    Identity { user: principal.name.clone(), role, session: principal.session.clone(), read_only }
+}
+
+/// Records an event by `principal`; the error is the reason to freeze the session.
+pub(super) async fn record(
+    shared: &Shared,
+    principal: &Principal,
+    project: Option<i64>,
+    kind: EventKind,
+) -> Result<u64, String> {
+    shared.audit.record(Event::by(principal, project, kind)).await.map_err(|e| e.to_string())
+}
+
+/// Runs one effect against the store; returns the message carrying its result.
+pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: Effect) -> Option<Msg> {
+    let who = principal.clone();
+    let result = match effect {
+        Effect::LoadHome => return Some(load_home(shared, principal).await),
+        Effect::Quit | Effect::NextTheme => return None,
+        Effect::DeniedEdit => {
+            let kind = EventKind::Denial { action: "edit".into(), reason: "read-only or context segment".into() };
+            return record(shared, principal, None, kind).await.err().map(Msg::Frozen);
+        }
+        Effect::OpenItem { item_id, queue_index } => {
+            let loaded = shared.db.call(move |store| open_item(store, &who, item_id, queue_index)).await;
+            if let Ok(Ok(Some(Msg::ItemLoaded(view)))) = &loaded {
+                // Who saw which data: the segment ids drawn, and that they were masked.
+                let segments = view.segments.iter().map(|s| s.id).collect();
+                let kind = EventKind::Render { screen: "item".into(), segments, mode: RenderMode::Masked };
+                if let Err(reason) = record(shared, principal, Some(view.project_id), kind).await {
+                    return Some(Msg::Frozen(reason));
+                }
+            }
+            loaded
+        }
+        Effect::SaveDraft { segment, text } => {
+            let hash = crate::audit::event::sha256_hex(&text);
+            let saved = shared
+                .db
+                .call(move |store| store.save_draft(&who, segment, &text).and_then(|()| store.segment_project(segment)))
+                .await;
+            if let Ok(Ok(project)) = saved {
+                // Drafts carry no annotation id yet: the segment id and version 0 name them.
+                let kind = EventKind::Edit { annotation: segment, version: 0, sha256: hash };
+                return record(shared, principal, Some(project), kind).await.err().map(Msg::Frozen);
+            }
+            saved.map(|r| r.map(|_| None))
+        }
+        Effect::Submit { segment, text } => {
+            let hash = crate::audit::event::sha256_hex(&text);
+            let submitted = shared.db.call(move |store| store.submit(&who, segment, "annotate", &text)).await;
+            if let Ok(Ok(done)) = submitted {
+                let kind = EventKind::Submit { annotation: done.annotation, version: done.version, sha256: hash };
+                if let Err(reason) = record(shared, principal, Some(done.project), kind).await {
+                    return Some(Msg::Frozen(reason));
+                }
+                return Some(Msg::Submitted { segment, version: done.version });
+            }
+            submitted.map(|r| r.map(|_| None))
+        }
+    };
+    match result {
+        Ok(Ok(msg)) => msg,
+        Ok(Err(crate::store::StoreError::Denied(denial))) => Some(Msg::Denied(format!("denied: {denial}"))),
+        Ok(Err(error)) => Some(Msg::LoadFailed(format!("store error: {error}"))),
+        Err(error) => Some(Msg::LoadFailed(error.to_string())),
+    }
+}
+
+fn open_item(
+    store: &crate::store::Store,
+    who: &Principal,
+    item_id: i64,
+    queue_index: usize,
+) -> Result<Option<Msg>, crate::store::StoreError> {
+    let header = store.item_header(who, item_id)?;
+    let submitted = store.submitted_segments(who, item_id)?;
+    let segments = store
+        .item_segments(who, item_id)?
+        .into_iter()
+        .map(|s| SegmentLine {
+            submitted: submitted.contains(&s.id),
+            context: s.access == crate::store::SegmentAccess::Context,
+            id: s.id,
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            speaker: s.speaker,
+            text: s.text,
+        })
+        .collect();
+    Ok(Some(Msg::ItemLoaded(ItemView {
+        item_id,
+        external_id: header.external_id,
+        project: header.project,
+        project_id: header.project_id,
+        queue_index,
+        segments,
+        current: 0,
+        editor: None,
+        read_only: header.read_only,
+    })))
+}
+
+/// Loads a theme for this session's terminal: ASCII borders for legacy terminals, no colour when
+/// NO_COLOR was sent or TERM is dumb.
+pub(super) fn session_theme(shared: &Shared, name: &str, term: &str, no_color: bool) -> Theme {
+    let theme = Theme::load(name, &shared.themes_dir).unwrap_or_else(|error| {
+        tracing::warn!(theme = %name, %error, "theme does not load; using dark");
+        Theme::dark()
+    });
+    let theme = theme.with_ascii_borders(shared.config.ui.ascii_borders || term == "vt100" || term == "vt220");
+    if no_color || term == "dumb" { theme.without_color() } else { theme }
+}
+
+/// The theme after `current` in the list of available themes, remembered for the user.
+pub(super) async fn next_theme(shared: &Shared, principal: &Principal, current: &str) -> String {
+    let names = Theme::available(&shared.themes_dir);
+    let position = names.iter().position(|n| n == current).map_or(0, |p| p + 1);
+    let next = names.get(position % names.len().max(1)).cloned().unwrap_or_else(|| "dark".into());
+    let (who, chosen) = (principal.clone(), next.clone());
+    let _ = shared.db.call(move |store| store.set_user_theme(&who, &chosen)).await;
+    next
+}
