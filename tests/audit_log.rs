@@ -236,3 +236,23 @@ async fn two_writers_on_one_file_interleave_into_one_chain() {
     assert!(report.is_intact(), "{:?}", report.problem);
     assert_eq!(report.events, 4000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_fsync_stops_the_log_for_good() {
+    // After a failed fsync the kernel may have dropped the pages, so nothing can be retried with
+    // confidence: producers are told, health stays Failed, the writer stops.
+    let fixture = Fixture::new();
+    let log = fixture.start(1000);
+    record_concurrently(&log, 0, 50).await;
+    log.inject_fault(Fault::SyncFails).await.expect("inject");
+    let failed = log.record(key_event(50)).await;
+    assert!(matches!(&failed, Err(AuditError::WriteFailed { reason }) if reason.contains("fsync")), "{failed:?}");
+    let health = log.health().borrow().clone();
+    assert!(matches!(&health, Health::Failed(reason) if reason.contains("fsync")), "{health:?}");
+    assert!(matches!(log.record(key_event(51)).await, Err(AuditError::Closed)));
+    drop(log);
+    // What was committed is still a valid chain.
+    let report = full_verify(&fixture, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+    assert!(report.events >= 50);
+}

@@ -112,6 +112,9 @@ pub(super) struct Appender {
     page_limit: i64,
     /// Copies the WAL into the database in the background while this thread appends.
     _checkpointer: super::db::Checkpointer,
+    /// The WAL, opened on first sync.
+    wal_path: std::path::PathBuf,
+    wal: Option<std::fs::File>,
 }
 
 impl Appender {
@@ -123,7 +126,16 @@ impl Appender {
         let conn = super::db::open_writer(path)?;
         let page_limit = conn.pragma_query_value(None, "max_page_count", |row| row.get(0))?;
         let checkpointer = super::db::Checkpointer::start(path)?;
-        Ok(Self { conn, signing, every_events: every_events.max(1), page_limit, _checkpointer: checkpointer })
+        let wal_path = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        Ok(Self {
+            conn,
+            signing,
+            every_events: every_events.max(1),
+            page_limit,
+            _checkpointer: checkpointer,
+            wal_path,
+            wal: None,
+        })
     }
 
     /// The log's head.
@@ -157,6 +169,7 @@ impl Appender {
         let limit = match fault {
             Fault::DiskFull => 1, // SQLite raises a lower value to the current size.
             Fault::Clear => self.page_limit,
+            Fault::SyncFails => return Ok(()), // handled by the writer task
         };
         let _: i64 = self.conn.pragma_update_and_check(None, "max_page_count", limit, |row| row.get(0))?;
         Ok(())
@@ -166,7 +179,20 @@ impl Appender {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let signed = checkpoint::create(&tx, &self.signing, super::now_ns())?;
         tx.commit()?;
+        self.sync_wal()?;
         Ok(signed)
+    }
+
+    /// Fsyncs the WAL (commits use `synchronous = NORMAL`; durability comes from this sync).
+    pub(super) fn sync_wal(&mut self) -> Result<(), AuditError> {
+        let io = |source| AuditError::Io { path: self.wal_path.clone(), source };
+        if self.wal.is_none() {
+            self.wal = Some(std::fs::OpenOptions::new().write(true).open(&self.wal_path).map_err(io)?);
+        }
+        match &self.wal {
+            Some(wal) => wal.sync_data().map_err(io),
+            None => Ok(()),
+        }
     }
 
     /// Inserts a batch in one transaction if the log's head is still the batch's base, signs a

@@ -29,6 +29,12 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 pub(super) struct Writer {
     jobs: std::sync::mpsc::Sender<Job>,
+    /// DIR/audit.db-wal, fsynced here before producers are answered (the connection commits with
+    /// `synchronous = NORMAL`, so the next batch is inserted while this one is being synced).
+    wal_path: std::path::PathBuf,
+    wal: Option<Arc<std::fs::File>>,
+    /// [`Fault::SyncFails`] was injected.
+    sync_fails: bool,
     sealing: DataKey,
     projects: Arc<dyn ProjectKeys>,
     every: Duration,
@@ -43,12 +49,35 @@ pub(super) struct Writer {
     group_seqs: Vec<u64>,
 }
 
-/// Marks the log failed if the writer stops for any reason (including a panic).
+/// Marks the log failed if the writer stops for any reason (including a panic), keeping the
+/// reason of an earlier failure.
 struct StoppedGuard(watch::Sender<Health>);
 
 impl Drop for StoppedGuard {
     fn drop(&mut self) {
-        self.0.send_replace(Health::Failed("the audit writer has stopped".into()));
+        self.0.send_if_modified(|health| {
+            let ok = health.is_ok();
+            if ok {
+                *health = Health::Failed("the audit writer has stopped".into());
+            }
+            ok
+        });
+    }
+}
+
+/// Batches committed to the WAL but not yet fsynced, with the checkpoint each signed.
+type Committed = Vec<(Batch, Option<Checkpoint>)>;
+
+/// An fsync of the WAL in progress and the batches it makes durable.
+struct Syncing {
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    batches: Committed,
+}
+
+async fn wait_sync(syncing: &mut Option<Syncing>) -> std::io::Result<()> {
+    match syncing {
+        Some(syncing) => (&mut syncing.task).await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        None => std::future::pending().await,
     }
 }
 
@@ -77,6 +106,7 @@ async fn wait_for(in_flight: &mut Option<oneshot::Receiver<(Batch, AppendResult)
 impl Writer {
     pub(super) fn new(
         jobs: std::sync::mpsc::Sender<Job>,
+        wal_path: std::path::PathBuf,
         keys: AuditKeys,
         config: &AuditConfig,
         projects: Arc<dyn ProjectKeys>,
@@ -84,6 +114,9 @@ impl Writer {
     ) -> Self {
         Self {
             jobs,
+            wal_path,
+            wal: None,
+            sync_fails: false,
             sealing: keys.sealing,
             projects,
             every: Duration::from_secs(config.checkpoint_every_secs.max(1)),
@@ -110,6 +143,8 @@ impl Writer {
         let mut next: Option<Batch> = None;
         let mut tip: Option<(u64, Hash)> = None;
         let mut retry_at: Option<Instant> = None;
+        let mut unsynced: Committed = Vec::new();
+        let mut syncing: Option<Syncing> = None;
         let mut open = true;
         loop {
             if retry_at.is_none() && !queue.is_empty() && next.as_ref().is_none_or(|b| b.items.len() < BATCH) {
@@ -142,7 +177,8 @@ impl Writer {
                 }
                 in_flight = Some(answer);
             }
-            let idle = in_flight.is_none() && next.is_none() && queue.is_empty();
+            let idle =
+                in_flight.is_none() && next.is_none() && queue.is_empty() && syncing.is_none() && unsynced.is_empty();
             if idle && !open {
                 break;
             }
@@ -156,8 +192,10 @@ impl Writer {
                     let Some((batch, result)) = done else { break };
                     match result {
                         Ok(signed) => {
-                            if self.committed(batch, signed) {
-                                break;
+                            self.recovered();
+                            unsynced.push((batch, signed));
+                            if syncing.is_none() {
+                                syncing = Some(self.start_sync(std::mem::take(&mut unsynced)));
                             }
                         }
                         Err(AppendError::Moved(head)) => {
@@ -168,6 +206,23 @@ impl Writer {
                             retry_at = Some(self.fail(error, &mut queue, Some((batch, next.take()))));
                             tip = None;
                         }
+                    }
+                }
+                synced = wait_sync(&mut syncing), if syncing.is_some() => {
+                    let batches = syncing.take().map(|s| s.batches).unwrap_or_default();
+                    if let Err(error) = synced {
+                        self.poisoned(&error, batches, std::mem::take(&mut unsynced));
+                        break;
+                    }
+                    let mut stop = false;
+                    for (batch, signed) in batches {
+                        stop |= self.committed(batch, signed);
+                    }
+                    if stop {
+                        break;
+                    }
+                    if !unsynced.is_empty() {
+                        syncing = Some(self.start_sync(std::mem::take(&mut unsynced)));
                     }
                 }
                 received = rx.recv_many(&mut incoming, BATCH), if room => {
@@ -191,6 +246,10 @@ impl Writer {
     /// key, or are refused when their project has none; while failing, events are told at once.
     fn admit(&mut self, mut msg: Msg, queue: &mut VecDeque<Item>) {
         let key = match msg {
+            Msg::Fault(super::writer::Fault::SyncFails, reply) => {
+                self.sync_fails = true;
+                return answer(reply, Ok(()));
+            }
             Msg::Fault(fault, reply) => {
                 if let Err(std::sync::mpsc::SendError(Job::Fault(_, reply))) = self.jobs.send(Job::Fault(fault, reply))
                 {
@@ -247,13 +306,55 @@ impl Writer {
         }
     }
 
-    /// Answers everyone in a committed batch; returns whether a shutdown was asked.
-    fn committed(&mut self, batch: Batch, signed: Option<Checkpoint>) -> bool {
+    /// A batch committed: writes work again.
+    fn recovered(&mut self) {
         if self.failing.take().is_some() {
             tracing::info!("audit log writes again");
             self.health.send_replace(Health::Ok);
         }
         self.backoff = MIN_BACKOFF;
+    }
+
+    /// Starts an fsync of the WAL that makes `batches` durable.
+    fn start_sync(&mut self, batches: Committed) -> Syncing {
+        let wal = match &self.wal {
+            Some(wal) => Ok(Arc::clone(wal)),
+            None => std::fs::OpenOptions::new().write(true).open(&self.wal_path).map(Arc::new),
+        };
+        if let Ok(wal) = &wal {
+            self.wal = Some(Arc::clone(wal));
+        }
+        let fails = self.sync_fails;
+        let task = tokio::task::spawn_blocking(move || {
+            if fails {
+                return Err(std::io::Error::other("injected fault: fsync fails"));
+            }
+            wal?.sync_data()
+        });
+        Syncing { task, batches }
+    }
+
+    /// The WAL could not be fsynced: committed events may not be durable, and after a failed fsync
+    /// the kernel may already have dropped them, so retrying cannot prove anything. Fail closed for
+    /// good: tell every waiting producer and stop; an operator checks the disk and restarts.
+    fn poisoned(&mut self, error: &std::io::Error, syncing: Committed, unsynced: Committed) {
+        let reason = format!(
+            "cannot fsync {}: {error}; events since the last successful sync may be lost — check the disk, run \
+             `cloister audit verify`, then restart cloister",
+            self.wal_path.display()
+        );
+        tracing::error!(%reason, "audit log stopped");
+        for (batch, _) in syncing.into_iter().chain(unsynced) {
+            for mut item in batch.items {
+                tell_failure(&mut item, &reason);
+            }
+        }
+        self.health.send_replace(Health::Failed(reason.clone()));
+        self.failing = Some(reason);
+    }
+
+    /// Answers everyone in a durable batch; returns whether a shutdown was asked.
+    fn committed(&mut self, batch: Batch, signed: Option<Checkpoint>) -> bool {
         if signed.is_some() {
             self.last_checkpoint = Instant::now();
             self.dirty = false;

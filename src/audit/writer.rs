@@ -55,6 +55,9 @@ pub enum Fault {
     DiskFull,
     /// Removes the cap.
     Clear,
+    /// Every later fsync of the WAL fails (simulated: a real fsync error cannot be forced here),
+    /// which stops the writer for good.
+    SyncFails,
 }
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, AuditError>>;
@@ -114,7 +117,8 @@ impl AuditLog {
         let (health_tx, health) = watch::channel(Health::Ok);
         let (jobs, job_rx) = std::sync::mpsc::channel();
         let appender = super::appender::Appender::new(path, keys.signing.clone(), config.checkpoint_every_events)?;
-        let task = super::task::Writer::new(jobs, keys, config, projects, health_tx);
+        let wal_path = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        let task = super::task::Writer::new(jobs, wal_path, keys, config, projects, health_tx);
         std::thread::Builder::new().name("cloister-audit-db".into()).spawn(move || appender.run(job_rx)).map_err(io)?;
         std::thread::Builder::new()
             .name("cloister-audit".into())
@@ -280,7 +284,10 @@ impl AuditLog {
                 super::task::chain(&mut batch, Item { msg, key, sealed: None }, &keys.sealing);
             }
             match appender.append(&batch) {
-                Ok(_) => tip = batch.tip,
+                Ok(_) => {
+                    appender.sync_wal()?;
+                    tip = batch.tip;
+                }
                 Err(AppendError::Moved(head)) => {
                     return Err(AuditError::Malformed(format!("another writer moved the head to {}", head.0)));
                 }
