@@ -153,7 +153,11 @@ async fn export_decrypts_and_a_purged_project_becomes_unreadable_but_verifies() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoints_by_count_time_and_request_round_trip_as_text() {
     let fixture = Fixture::new();
-    let config = cloister::config::AuditConfig { checkpoint_every_events: 1_000_000, checkpoint_every_secs: 1 };
+    let config = cloister::config::AuditConfig {
+        checkpoint_every_events: 1_000_000,
+        checkpoint_every_secs: 1,
+        ..Default::default()
+    };
     let log = cloister::audit::AuditLog::start(&fixture.path, Fixture::keys(), &config, fixture.projects.clone())
         .expect("start");
     assert_eq!(log.checkpoint().await.expect("empty"), None, "an empty log has no checkpoint");

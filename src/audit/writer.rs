@@ -102,6 +102,8 @@ impl AuditLog {
         projects: Arc<dyn ProjectKeys>,
     ) -> Result<Self, AuditError> {
         let conn = super::db::open_writer(path)?;
+        // `full` (default) fsyncs every batch; `normal` leaves it to WAL checkpoints (see CONFIG.md).
+        conn.pragma_update(None, "synchronous", config.synchronous.pragma())?;
         let io = |source| AuditError::Io { path: path.to_path_buf(), source };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(io)?;
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
