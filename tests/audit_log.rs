@@ -40,15 +40,20 @@ async fn concurrent_producers_get_contiguous_seqs_and_the_log_verifies() {
         .await
         .expect("join");
     assert_eq!(seq, 5001);
-    assert_eq!(log.flush().await.expect("flush"), 5001);
+    // A group is answered once, with its seqs in order; all or none is accepted.
+    let group = log.record_batch((5001..5101).map(key_event).collect()).await.expect("group");
+    assert_eq!(group, (5002..=5101).collect::<Vec<u64>>());
+    let bad = vec![key_event(1), Event::new("s", "u", Some(404), EventKind::Admin { action: "x".into() })];
+    assert!(matches!(log.record_batch(bad).await, Err(AuditError::ProjectKeyMissing { project: 404 })));
+    assert_eq!(log.flush().await.expect("flush"), 5101);
     assert!(log.is_healthy());
-    assert_eq!(log.shutdown().await.expect("shutdown"), 5001);
+    assert_eq!(log.shutdown().await.expect("shutdown"), 5101);
 
     let report = full_verify(&fixture, None);
     assert!(report.is_intact(), "{:?}", report.problem);
-    assert_eq!(report.events, 5001);
+    assert_eq!(report.events, 5101);
     assert!(report.checkpoints >= 10, "a checkpoint about every 500 events, got {}", report.checkpoints);
-    assert_eq!(report.payloads_opened, 5001);
+    assert_eq!(report.payloads_opened, 5101);
     assert!(report.missing_triggers.is_empty());
 }
 
@@ -81,19 +86,22 @@ async fn a_forced_write_failure_fails_closed_and_loses_nothing() {
     }
     assert_eq!(failed, 20, "every producer of the failed batch is told");
     assert!(matches!(&*health.borrow_and_update(), Health::Failed(reason) if reason.contains("full")));
-    // While failed, new events are refused at once (and kept).
+    // While failed, new events are refused at once (and kept), single or grouped.
     let refused = tokio::time::timeout(Duration::from_secs(5), log.record(key_event(100))).await.expect("prompt");
+    assert!(matches!(refused, Err(AuditError::WriteFailed { .. })), "{refused:?}");
+    let group = vec![key_event(200), key_event(201)];
+    let refused = tokio::time::timeout(Duration::from_secs(5), log.record_batch(group)).await.expect("prompt");
     assert!(matches!(refused, Err(AuditError::WriteFailed { .. })), "{refused:?}");
 
     log.inject_fault(Fault::Clear).await.expect("clear");
     tokio::time::timeout(Duration::from_secs(15), health.wait_for(Health::is_ok)).await.expect("recovers").expect("ok");
     let after = log.record(key_event(101)).await.expect("writes again");
-    assert_eq!(after, 100 + 20 + 1 + 1, "the failed events were kept and written before it");
+    assert_eq!(after, 100 + 20 + 1 + 2 + 1, "the failed events were kept and written before it");
     log.shutdown().await.expect("shutdown");
 
     let report = full_verify(&fixture, None);
     assert!(report.is_intact(), "{:?}", report.problem);
-    assert_eq!(report.events, 122);
+    assert_eq!(report.events, 124);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

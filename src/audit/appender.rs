@@ -110,16 +110,23 @@ pub(super) struct Appender {
     every_events: u64,
     /// `max_page_count` at start, restored by [`Fault::Clear`].
     page_limit: i64,
+    /// Copies the WAL into the database in the background while this thread appends.
+    _checkpointer: super::db::Checkpointer,
 }
 
 impl Appender {
     pub(super) fn new(
-        conn: Connection,
+        path: &std::path::Path,
         signing: ed25519_dalek::SigningKey,
         every_events: u64,
+        sync: crate::config::AuditSync,
     ) -> Result<Self, AuditError> {
+        let conn = super::db::open_writer(path)?;
+        // `full` (default) fsyncs every batch; `normal` leaves it to WAL checkpoints (see CONFIG.md).
+        conn.pragma_update(None, "synchronous", sync.pragma())?;
         let page_limit = conn.pragma_query_value(None, "max_page_count", |row| row.get(0))?;
-        Ok(Self { conn, signing, every_events: every_events.max(1), page_limit })
+        let checkpointer = super::db::Checkpointer::start(path)?;
+        Ok(Self { conn, signing, every_events: every_events.max(1), page_limit, _checkpointer: checkpointer })
     }
 
     /// The log's head.

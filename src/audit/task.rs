@@ -39,6 +39,8 @@ pub(super) struct Writer {
     /// The reason of the current failure, while retrying.
     failing: Option<String>,
     backoff: Duration,
+    /// Seqs of the group being committed (groups are contiguous in the queue and commit in order).
+    group_seqs: Vec<u64>,
 }
 
 /// Marks the log failed if the writer stops for any reason (including a panic).
@@ -90,6 +92,7 @@ impl Writer {
             dirty: false,
             failing: None,
             backoff: MIN_BACKOFF,
+            group_seqs: Vec::new(),
         }
     }
 
@@ -195,6 +198,27 @@ impl Writer {
                 }
                 return;
             }
+            Msg::Group(events, reply) => {
+                let mut items = Vec::with_capacity(events.len() + 1);
+                for event in events {
+                    let key = match event.project {
+                        None => None,
+                        Some(project) => match self.projects.project_key(project) {
+                            Some(key) => Some(key),
+                            None => return answer(reply, Err(AuditError::ProjectKeyMissing { project })),
+                        },
+                    };
+                    items.push(Item { msg: Msg::Event(event), key, sealed: None });
+                }
+                items.push(Item { msg: Msg::GroupEnd(Some(reply)), key: None, sealed: None });
+                for mut item in items {
+                    if let Some(reason) = &self.failing {
+                        tell_failure(&mut item, reason);
+                    }
+                    queue.push_back(item);
+                }
+                return;
+            }
             Msg::Event(Pending { project: Some(project), ref mut reply, .. }) => {
                 match self.projects.project_key(project) {
                     Some(key) => Some(key),
@@ -240,9 +264,15 @@ impl Writer {
         let mut stop = false;
         for item in batch.items {
             match item.msg {
-                Msg::Event(event) => {
-                    if let (Some(reply), Some(sealed)) = (event.reply, item.sealed) {
-                        answer(reply, Ok(sealed.seq));
+                Msg::Event(event) => match (event.reply, item.sealed) {
+                    (Some(reply), Some(sealed)) => answer(reply, Ok(sealed.seq)),
+                    (None, Some(sealed)) if event.grouped => self.group_seqs.push(sealed.seq),
+                    _ => {}
+                },
+                Msg::GroupEnd(reply) => {
+                    let seqs = std::mem::take(&mut self.group_seqs);
+                    if let Some(reply) = reply {
+                        answer(reply, Ok(seqs));
                     }
                 }
                 Msg::Flush(reply) => answer(reply, Ok(head)),
@@ -251,7 +281,7 @@ impl Writer {
                     answer(reply, Ok(head));
                     stop = true;
                 }
-                Msg::Fault(..) => {}
+                Msg::Fault(..) | Msg::Group(..) => {}
             }
         }
         stop
@@ -314,7 +344,7 @@ pub(super) fn chain(batch: &mut Batch, mut item: Item, sealing: &DataKey) {
             batch.tip = (seq, hash);
         }
         Msg::Checkpoint(_) | Msg::Shutdown(_) => batch.wants_checkpoint = true,
-        Msg::Flush(_) | Msg::Fault(..) => {}
+        Msg::Flush(_) | Msg::Fault(..) | Msg::Group(..) | Msg::GroupEnd(_) => {}
     }
     batch.items.push(item);
 }
@@ -333,9 +363,18 @@ fn requeue(queue: &mut VecDeque<Item>, batch: Batch, next: Option<Batch>) {
 
 /// Answers an event with the failure (once); it stays queued and is retried.
 fn tell_failure(item: &mut Item, reason: &str) {
-    if let Msg::Event(Pending { reply, .. }) = &mut item.msg
-        && let Some(reply) = reply.take()
-    {
-        answer(reply, Err(AuditError::WriteFailed { reason: reason.to_string() }));
+    let failed = || AuditError::WriteFailed { reason: reason.to_string() };
+    match &mut item.msg {
+        Msg::Event(Pending { reply, .. }) => {
+            if let Some(reply) = reply.take() {
+                answer(reply, Err(failed()));
+            }
+        }
+        Msg::GroupEnd(reply) => {
+            if let Some(reply) = reply.take() {
+                answer(reply, Err(failed()));
+            }
+        }
+        _ => {}
     }
 }

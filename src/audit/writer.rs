@@ -58,6 +58,7 @@ pub enum Fault {
 }
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, AuditError>>;
+type Answer<T> = oneshot::Receiver<Result<T, AuditError>>;
 
 /// An event on its way to the writer: details already encoded to JSON (on the producer's thread).
 pub(super) struct Pending {
@@ -69,10 +70,16 @@ pub(super) struct Pending {
     pub plain: Zeroizing<Vec<u8>>,
     /// Taken when answered (an error may be answered before the event becomes durable).
     pub reply: Option<Reply<u64>>,
+    /// Part of a [`AuditLog::record_batch`] group, answered together at the group's end.
+    pub grouped: bool,
 }
 
 pub(super) enum Msg {
     Event(Pending),
+    /// Events recorded together; the writer expands it into its events and a `GroupEnd`.
+    Group(Vec<Pending>, Reply<Vec<u64>>),
+    /// Answers a group with its events' seqs once they are all durable.
+    GroupEnd(Option<Reply<Vec<u64>>>),
     Flush(Reply<u64>),
     Checkpoint(Reply<Option<Checkpoint>>),
     Fault(Fault, Reply<()>),
@@ -101,15 +108,17 @@ impl AuditLog {
         config: &AuditConfig,
         projects: Arc<dyn ProjectKeys>,
     ) -> Result<Self, AuditError> {
-        let conn = super::db::open_writer(path)?;
-        // `full` (default) fsyncs every batch; `normal` leaves it to WAL checkpoints (see CONFIG.md).
-        conn.pragma_update(None, "synchronous", config.synchronous.pragma())?;
         let io = |source| AuditError::Io { path: path.to_path_buf(), source };
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().map_err(io)?;
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let (health_tx, health) = watch::channel(Health::Ok);
         let (jobs, job_rx) = std::sync::mpsc::channel();
-        let appender = super::appender::Appender::new(conn, keys.signing.clone(), config.checkpoint_every_events)?;
+        let appender = super::appender::Appender::new(
+            path,
+            keys.signing.clone(),
+            config.checkpoint_every_events,
+            config.synchronous,
+        )?;
         let task = super::task::Writer::new(jobs, keys, config, projects, health_tx);
         std::thread::Builder::new().name("cloister-audit-db".into()).spawn(move || appender.run(job_rx)).map_err(io)?;
         std::thread::Builder::new()
@@ -129,24 +138,52 @@ impl AuditLog {
         Self::start(&dir.audit_db_path(), keys, config, projects)
     }
 
-    fn prepare(event: Event) -> Result<(Msg, oneshot::Receiver<Result<u64, AuditError>>), AuditError> {
+    /// Encodes an event's details (on the producer's thread) and checks its size.
+    fn encode(event: Event, reply: Option<Reply<u64>>) -> Result<Pending, AuditError> {
         let kind = event.kind.name();
         let plain = Zeroizing::new(serde_json::to_vec(&event.kind)?);
         let size = plain.len() + event.session.len() + event.user.len();
         if size > MAX_PAYLOAD {
             return Err(AuditError::TooLarge { size });
         }
-        let (reply, answer) = oneshot::channel();
-        let pending = Pending {
+        let grouped = reply.is_none();
+        Ok(Pending {
             time_ns: event.time_ns,
             session: event.session,
             user: event.user,
             kind,
             project: event.project,
             plain,
-            reply: Some(reply),
-        };
-        Ok((Msg::Event(pending), answer))
+            reply,
+            grouped,
+        })
+    }
+
+    fn prepare(event: Event) -> Result<(Msg, Answer<u64>), AuditError> {
+        let (reply, answer) = oneshot::channel();
+        Ok((Msg::Event(Self::encode(event, Some(reply))?), answer))
+    }
+
+    fn prepare_group(events: Vec<Event>) -> Result<(Msg, Answer<Vec<u64>>), AuditError> {
+        let pending = events.into_iter().map(|event| Self::encode(event, None)).collect::<Result<Vec<_>, _>>()?;
+        let (reply, answer) = oneshot::channel();
+        Ok((Msg::Group(pending, reply), answer))
+    }
+
+    /// Records several events together (one message, one answer): their seqs, in order, once all
+    /// are durable. All or none: if one is too large or names a project without a key, none is
+    /// recorded. Failures are handled as for [`AuditLog::record`].
+    pub async fn record_batch(&self, events: Vec<Event>) -> Result<Vec<u64>, AuditError> {
+        let (msg, answer) = Self::prepare_group(events)?;
+        self.tx.send(msg).await.map_err(|_| AuditError::Closed)?;
+        answer.await.map_err(|_| AuditError::Closed)?
+    }
+
+    /// [`AuditLog::record_batch`] for synchronous code.
+    pub fn record_batch_blocking(&self, events: Vec<Event>) -> Result<Vec<u64>, AuditError> {
+        let (msg, answer) = Self::prepare_group(events)?;
+        self.tx.blocking_send(msg).map_err(|_| AuditError::Closed)?;
+        answer.blocking_recv().map_err(|_| AuditError::Closed)?
     }
 
     /// Records an event; returns its seq once it is durable (committed and fsynced).
@@ -231,7 +268,7 @@ impl AuditLog {
         events: impl IntoIterator<Item = Event>,
     ) -> Result<u64, AuditError> {
         use super::appender::{AppendError, Appender, Batch, Item};
-        let mut appender = Appender::new(super::db::open_writer(path)?, keys.signing.clone(), u64::MAX)?;
+        let mut appender = Appender::new(path, keys.signing.clone(), u64::MAX, crate::config::AuditSync::Full)?;
         let mut tip = appender.head()?;
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {
