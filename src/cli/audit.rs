@@ -7,12 +7,9 @@ use super::CliError;
 use crate::audit::keys::load_public;
 use crate::audit::{AuditError, AuditKeys, AuditLog, AuditReader, Checkpoint, Event, EventKind, NoProjectKeys};
 use crate::audit::{VerifyOptions, checkpoint, verify};
-use crate::crypto::DataKey;
 use crate::datadir::DataDir;
 use crate::policy::Principal;
-use crate::store::StoreError;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -122,27 +119,8 @@ fn bar(total: u64, what: &str) -> ProgressBar {
 }
 
 /// The data keys of every project that still has one (purged projects have none).
-fn project_keys(dir: &DataDir) -> Result<HashMap<i64, Arc<DataKey>>, CliError> {
-    let store = dir.store()?;
-    let ids: Vec<i64> = {
-        let mut stmt = store
-            .raw_connection()
-            .prepare("SELECT id FROM projects WHERE wrapped_key IS NOT NULL")
-            .map_err(StoreError::from)?;
-        let rows = stmt.query_map([], |row| row.get(0)).map_err(StoreError::from)?;
-        rows.collect::<Result<_, _>>().map_err(StoreError::from)?
-    };
-    let mut keys = HashMap::new();
-    for id in ids {
-        match store.project_key(id) {
-            Ok(key) => {
-                keys.insert(id, key);
-            }
-            Err(StoreError::Purged(_)) => {}
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Ok(keys)
+fn project_keys(dir: &DataDir) -> Result<crate::store::Keyring, CliError> {
+    Ok(dir.store()?.keyring()?)
 }
 
 fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool) -> Result<u8, CliError> {
@@ -160,7 +138,7 @@ fn run_verify(dir: &DataDir, checkpoint_file: Option<PathBuf>, chain_only: bool)
         checkpoint: saved.as_ref(),
         payload_keys: secrets
             .as_ref()
-            .map(|(keys, projects)| (&keys.sealing, projects as &dyn crate::audit::ProjectKeys)),
+            .map(|(keys, projects)| (&keys.sealing, &**projects as &dyn crate::audit::ProjectKeys)),
         threads: 0,
     };
     let progress = bar(0, "verifying");
@@ -214,7 +192,7 @@ fn with_reader(
     let log = AuditLog::open_dir(dir, &config.audit, Arc::new(NoProjectKeys))?;
     log.record_blocking(Event::by(&Principal::operator(), None, EventKind::Admin { action: action.to_string() }))?;
     log.shutdown_blocking()?;
-    let reader = AuditReader::open(&dir.audit_db_path(), &keys.sealing, &projects)?;
+    let reader = AuditReader::open(&dir.audit_db_path(), &keys.sealing, &*projects)?;
     body(&reader)
 }
 
