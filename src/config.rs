@@ -105,10 +105,33 @@ impl Default for ServerConfig {
     }
 }
 
+/// How durable each audit batch is before the actions it records go ahead.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditSync {
+    /// fsync every batch: survives power loss (latency follows the disk's fsync time).
+    #[default]
+    Full,
+    /// No fsync per batch (WAL): survives any process crash; a power loss can lose the last batches.
+    Normal,
+}
+
+impl AuditSync {
+    /// The SQLite `synchronous` value.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            AuditSync::Full => "FULL",
+            AuditSync::Normal => "NORMAL",
+        }
+    }
+}
+
 /// `[audit]`: the audit log writer.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
+    /// Durability of each batch: `full` (fsync) or `normal`.
+    pub synchronous: AuditSync,
     /// Write a signed checkpoint after this many events.
     pub checkpoint_every_events: u64,
     /// Write a signed checkpoint after this many seconds with new events.
@@ -117,7 +140,7 @@ pub struct AuditConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        Self { checkpoint_every_events: 10_000, checkpoint_every_secs: 60 }
+        Self { synchronous: AuditSync::Full, checkpoint_every_events: 10_000, checkpoint_every_secs: 60 }
     }
 }
 

@@ -161,7 +161,11 @@ async fn export_decrypts_and_a_purged_project_becomes_unreadable_but_verifies() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoints_by_count_time_and_request_round_trip_as_text() {
     let fixture = Fixture::new();
-    let config = cloister::config::AuditConfig { checkpoint_every_events: 1_000_000, checkpoint_every_secs: 1 };
+    let config = cloister::config::AuditConfig {
+        checkpoint_every_events: 1_000_000,
+        checkpoint_every_secs: 1,
+        ..Default::default()
+    };
     let log = cloister::audit::AuditLog::start(&fixture.path, Fixture::keys(), &config, fixture.projects.clone())
         .expect("start");
     assert_eq!(log.checkpoint().await.expect("empty"), None, "an empty log has no checkpoint");
@@ -255,4 +259,25 @@ async fn a_failed_fsync_stops_the_log_for_good() {
     let report = full_verify(&fixture, None);
     assert!(report.is_intact(), "{:?}", report.problem);
     assert!(report.events >= 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn normal_durability_answers_on_commit_without_fsync() {
+    let fixture = Fixture::new();
+    let config = cloister::config::AuditConfig {
+        synchronous: cloister::config::AuditSync::Normal,
+        checkpoint_every_events: 100,
+        checkpoint_every_secs: 3600,
+    };
+    let log = cloister::audit::AuditLog::start(&fixture.path, Fixture::keys(), &config, fixture.projects.clone())
+        .expect("start");
+    // No fsync is attempted, so a failing fsync changes nothing.
+    log.inject_fault(Fault::SyncFails).await.expect("inject");
+    let seqs = record_concurrently(&log, 0, 500).await;
+    assert_eq!(seqs, (1..=500).collect::<Vec<u64>>());
+    assert!(log.is_healthy());
+    log.shutdown().await.expect("shutdown");
+    let report = full_verify(&fixture, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+    assert_eq!(report.events, 500);
 }

@@ -190,7 +190,11 @@ fn rewrite(fixture: &Fixture, signing: [u8; 32]) {
         forged.drop_triggers(&conn);
         conn.execute("UPDATE meta SET value = ?1", [origin]).expect("copy origin");
     }
-    let config = cloister::config::AuditConfig { checkpoint_every_events: EVERY, checkpoint_every_secs: 3600 };
+    let config = cloister::config::AuditConfig {
+        checkpoint_every_events: EVERY,
+        checkpoint_every_secs: 3600,
+        ..Default::default()
+    };
     let log = cloister::audit::AuditLog::start(
         &forged.path,
         AuditKeys::from_bytes(audit_common::SEAL, signing),

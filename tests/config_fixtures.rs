@@ -1,19 +1,14 @@
 //! Valid and invalid config files from fixtures/config drive these tests: each invalid file names
 //! the fragments its error message must contain in `# expect:` lines.
 
+#[path = "common/fixture_files.rs"]
+mod fixture_files;
+
 use cloister::config::Config;
 use std::path::{Path, PathBuf};
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/config").join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no fixtures in {}", root.display());
-    out
+    fixture_files::fixture_files("config", dir)
 }
 
 #[test]
@@ -38,7 +33,7 @@ fn example_file_equals_defaults() {
 fn invalid_configs_are_rejected_with_file_key_and_value() {
     for path in files("invalid") {
         let text = std::fs::read_to_string(&path).expect("read");
-        let expected: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        let expected = fixture_files::expected_fragments(&text);
         assert!(!expected.is_empty(), "{} has no `# expect:` lines", path.display());
         let err = Config::load(&path).expect_err(&format!("{} must be rejected", path.display())).to_string();
         for fragment in expected {

@@ -109,6 +109,18 @@ fn valid_formats_import_through_the_binary() {
         .output()
         .expect("run");
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("is a transcription project"));
+    // Admin actions are in the audit log.
+    let added = cloister().args(["user", "add", "dave", "--data"]).arg(&data).output().expect("user add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let export = cloister()
+        .args(["audit", "export", "--since", "2000-01-01T00:00:00Z", "--format", "jsonl", "--data"])
+        .arg(&data)
+        .output()
+        .expect("export");
+    let log = String::from_utf8_lossy(&export.stdout);
+    let admin: Vec<&str> = log.lines().filter(|l| l.contains("\"kind\":\"admin\"")).collect();
+    assert!(admin.iter().any(|l| l.contains("import --project calls --kind transcription")), "{log}");
+    assert!(admin.iter().any(|l| l.contains("user Add") && l.contains("dave")), "{log}");
 }
 
 #[test]

@@ -1,21 +1,16 @@
 //! `[keymap]` in cloister.toml: fixtures/keymap/valid load and change the keymap as written;
 //! each file in fixtures/keymap/invalid is rejected with the fragments of its `# expect:` lines.
 
+#[path = "common/fixture_files.rs"]
+mod fixture_files;
+
 use cloister::app::{Action, Keymap};
 use cloister::config::Config;
 use std::path::{Path, PathBuf};
 use terminput::{KeyCode, KeyModifiers};
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/keymap").join(dir);
-    let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no fixtures in {}", root.display());
-    out
+    fixture_files::fixture_files("keymap", dir)
 }
 
 fn keymap(name: &str) -> Keymap {
@@ -55,7 +50,7 @@ fn overrides_change_only_what_they_name() {
 fn invalid_keymaps_are_rejected_with_file_key_and_value() {
     for path in files("invalid") {
         let text = std::fs::read_to_string(&path).expect("read");
-        let expected: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        let expected = fixture_files::expected_fragments(&text);
         assert!(!expected.is_empty(), "{} has no `# expect:` lines", path.display());
         let err = Config::load(&path).expect_err(&format!("{} must be rejected", path.display())).to_string();
         for fragment in expected {

@@ -1,23 +1,15 @@
 //! Theme files: every shipped theme in themes/ loads, fixtures/themes/valid load, and each file in
 //! fixtures/themes/invalid is rejected with an error containing the fragments of its `# expect:` lines.
 
+#[path = "common/fixture_files.rs"]
+mod fixture_files;
+
 use cloister::ui::Theme;
 use ratatui::style::{Color, Modifier, Style};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn toml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .expect("fixture dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    out.sort();
-    assert!(!out.is_empty(), "no theme files in {}", dir.display());
-    out
 }
 
 fn stem(path: &Path) -> &str {
@@ -32,7 +24,7 @@ fn load(dir: &Path, name: &str) -> Theme {
 fn every_shipped_theme_loads_and_matches_its_built_in_copy() {
     let themes = root().join("themes");
     let nowhere = root().join("fixtures/themes/none-here");
-    let files = toml_files(&themes);
+    let files = fixture_files::toml_files(&themes);
     for name in ["dark", "light", "high-contrast", "basic16"] {
         assert!(files.iter().any(|p| stem(p) == name), "themes/{name}.toml is missing");
     }
@@ -79,7 +71,7 @@ fn basic16_uses_only_the_16_named_colours() {
 #[test]
 fn no_color_strips_every_colour_of_every_theme() {
     let themes = root().join("themes");
-    for path in toml_files(&themes) {
+    for path in fixture_files::toml_files(&themes) {
         let theme = load(&themes, stem(&path)).without_color();
         for (role, style) in theme.styles() {
             assert_eq!((style.fg, style.bg), (None, None), "{}: [{role}]", path.display());
@@ -90,7 +82,7 @@ fn no_color_strips_every_colour_of_every_theme() {
 #[test]
 fn valid_fixtures_load() {
     let dir = root().join("fixtures/themes/valid");
-    for path in toml_files(&dir) {
+    for path in fixture_files::toml_files(&dir) {
         load(&dir, stem(&path));
     }
     let dark = Theme::dark();
@@ -112,9 +104,9 @@ fn valid_fixtures_load() {
 #[test]
 fn invalid_fixtures_are_rejected_with_file_line_key_and_value() {
     let dir = root().join("fixtures/themes/invalid");
-    for path in toml_files(&dir) {
+    for path in fixture_files::toml_files(&dir) {
         let text = std::fs::read_to_string(&path).expect("read");
-        let expected: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# expect: ")).collect();
+        let expected = fixture_files::expected_fragments(&text);
         assert!(!expected.is_empty(), "{} has no `# expect:` lines", path.display());
         let err =
             Theme::load(stem(&path), &dir).expect_err(&format!("{} must be rejected", path.display())).to_string();

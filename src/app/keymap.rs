@@ -193,24 +193,12 @@ impl Keymap {
 
     /// Bindings sorted for the help overlay: (key label, action), in [`Action::ALL`] order.
     pub fn help_lines(&self) -> Vec<(String, Action)> {
-        let mut lines: Vec<(Action, u8, String)> = self
-            .bindings
-            .iter()
-            .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
-            .collect();
-        lines.sort();
-        lines.into_iter().map(|(action, _, label)| (label, action)).collect()
+        sorted_lines(&self.bindings)
     }
 
     /// Edit-mode bindings for the help overlay: (key label, action), in [`Action::ALL`] order.
     pub fn edit_help_lines(&self) -> Vec<(String, Action)> {
-        let mut lines: Vec<(Action, u8, String)> = self
-            .edit
-            .iter()
-            .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
-            .collect();
-        lines.sort();
-        lines.into_iter().map(|(action, _, label)| (label, action)).collect()
+        sorted_lines(&self.edit)
     }
 
     /// The labels of every key bound to `action`, plainest first (for status-bar hints).
@@ -290,6 +278,16 @@ pub fn normalize(code: KeyCode, mods: KeyModifiers) -> Key {
         KeyCode::Char(c) if c != ' ' => (KeyCode::Char(c), mods - KeyModifiers::SHIFT),
         _ => (code, mods),
     }
+}
+
+/// (key label, action) of a binding table, in [`Action::ALL`] order, plainest key first.
+fn sorted_lines(bindings: &HashMap<Key, Action>) -> Vec<(String, Action)> {
+    let mut lines: Vec<(Action, u8, String)> = bindings
+        .iter()
+        .map(|(&(code, mods), &action)| (action, label_rank(code, mods), key_label(code, mods)))
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(action, _, label)| (label, action)).collect()
 }
 
 /// A short human name for a key code.

@@ -35,6 +35,8 @@ pub(super) struct Writer {
     wal: Option<Arc<std::fs::File>>,
     /// [`Fault::SyncFails`] was injected.
     sync_fails: bool,
+    /// `audit.synchronous = full`: fsync the WAL before answering (else answer once committed).
+    durable: bool,
     sealing: DataKey,
     projects: Arc<dyn ProjectKeys>,
     every: Duration,
@@ -117,6 +119,7 @@ impl Writer {
             wal_path,
             wal: None,
             sync_fails: false,
+            durable: config.synchronous == crate::config::AuditSync::Full,
             sealing: keys.sealing,
             projects,
             every: Duration::from_secs(config.checkpoint_every_secs.max(1)),
@@ -193,9 +196,15 @@ impl Writer {
                     match result {
                         Ok(signed) => {
                             self.recovered();
-                            unsynced.push((batch, signed));
-                            if syncing.is_none() {
-                                syncing = Some(self.start_sync(std::mem::take(&mut unsynced)));
+                            if !self.durable {
+                                if self.committed(batch, signed) {
+                                    break;
+                                }
+                            } else {
+                                unsynced.push((batch, signed));
+                                if syncing.is_none() {
+                                    syncing = Some(self.start_sync(std::mem::take(&mut unsynced)));
+                                }
                             }
                         }
                         Err(AppendError::Moved(head)) => {

@@ -116,7 +116,12 @@ impl AuditLog {
         let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
         let (health_tx, health) = watch::channel(Health::Ok);
         let (jobs, job_rx) = std::sync::mpsc::channel();
-        let appender = super::appender::Appender::new(path, keys.signing.clone(), config.checkpoint_every_events)?;
+        let appender = super::appender::Appender::new(
+            path,
+            keys.signing.clone(),
+            config.checkpoint_every_events,
+            config.synchronous,
+        )?;
         let wal_path = std::path::PathBuf::from(format!("{}-wal", path.display()));
         let task = super::task::Writer::new(jobs, wal_path, keys, config, projects, health_tx);
         std::thread::Builder::new().name("cloister-audit-db".into()).spawn(move || appender.run(job_rx)).map_err(io)?;
@@ -267,7 +272,7 @@ impl AuditLog {
         events: impl IntoIterator<Item = Event>,
     ) -> Result<u64, AuditError> {
         use super::appender::{AppendError, Appender, Batch, Item};
-        let mut appender = Appender::new(path, keys.signing.clone(), u64::MAX)?;
+        let mut appender = Appender::new(path, keys.signing.clone(), u64::MAX, crate::config::AuditSync::Full)?;
         let mut tip = appender.head()?;
         let mut events = events.into_iter().peekable();
         while events.peek().is_some() {

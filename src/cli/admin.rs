@@ -1,10 +1,12 @@
 //! Users, keys, grants and assignments from the host's command line (`cloister user|key|grant|assign`).
 
 use super::CliError;
+use crate::audit::{AuditLog, Event, EventKind, NoProjectKeys};
 use crate::datadir::DataDir;
 use crate::policy::{Principal, Role};
 use clap::Subcommand;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// `cloister user …`
 #[derive(Debug, Subcommand)]
@@ -61,10 +63,21 @@ fn date(secs: Option<i64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// Records an admin action in the audit log before it is carried out: no record, no action.
+pub(crate) fn record_admin(dir: &DataDir, action: String) -> Result<(), CliError> {
+    let config = dir.config()?;
+    let log = AuditLog::open_dir(dir, &config.audit, Arc::new(NoProjectKeys))?;
+    log.record_blocking(Event::by(&Principal::operator(), None, EventKind::Admin { action }))?;
+    log.shutdown_blocking()?;
+    Ok(())
+}
+
 /// Runs `cloister user …`.
 pub fn user(data: PathBuf, command: UserCommand) -> Result<u8, CliError> {
-    let store = DataDir::new(data).store()?;
+    let dir = DataDir::new(data);
+    let store = dir.store()?;
     let op = Principal::operator();
+    record_admin(&dir, format!("user {command:?}"))?;
     match command {
         UserCommand::Add { name, admin } => {
             store.add_user(&op, &name, admin)?;
@@ -91,8 +104,10 @@ pub fn user(data: PathBuf, command: UserCommand) -> Result<u8, CliError> {
 
 /// Runs `cloister key …`.
 pub fn key(data: PathBuf, command: KeyCommand) -> Result<u8, CliError> {
-    let store = DataDir::new(data).store()?;
+    let dir = DataDir::new(data);
+    let store = dir.store()?;
     let op = Principal::operator();
+    record_admin(&dir, format!("key {command:?}"))?;
     match command {
         KeyCommand::Add { user, file, expires } => {
             let (line, fingerprint) = super::demo::read_public_key(&file)?;
@@ -122,7 +137,10 @@ pub fn grant(data: PathBuf, user: &str, role: &str, project: Option<&str>) -> Re
         (_, Some(p)) => p,
         (_, None) => return Err(CliError::Usage(format!("granting {role} needs --project NAME"))),
     };
-    DataDir::new(data).store()?.grant(&Principal::operator(), user, role, project)?;
+    let dir = DataDir::new(data);
+    let store = dir.store()?;
+    record_admin(&dir, format!("grant {user} {role} --project {project:?}"))?;
+    store.grant(&Principal::operator(), user, role, project)?;
     println!("granted {role} to {user}{}", if project.is_empty() { String::new() } else { format!(" on {project}") });
     Ok(0)
 }
@@ -133,7 +151,10 @@ pub fn assign(data: PathBuf, project: &str, to: &[String], stage: &str) -> Resul
         return Err(CliError::Usage("name at least one user with --to".into()));
     }
     let names: Vec<&str> = to.iter().map(String::as_str).collect();
-    let made = DataDir::new(data).store()?.assign_round_robin(&Principal::operator(), project, &names, stage)?;
+    let dir = DataDir::new(data);
+    let store = dir.store()?;
+    record_admin(&dir, format!("assign --project {project} --to {} --stage {stage}", names.join(" ")))?;
+    let made = store.assign_round_robin(&Principal::operator(), project, &names, stage)?;
     println!("{made} items of {project} assigned at stage {stage} to {}", names.join(", "));
     Ok(0)
 }

@@ -101,6 +101,14 @@ pub fn run(args: ImportArgs) -> Result<u8, CliError> {
     let dir = DataDir::new(&args.data);
     let store = dir.store()?;
     let items = read_items(kind, &args.file, args.language)?;
+    let action = format!(
+        "import --project {} --kind {} {} ({} items)",
+        args.project,
+        args.kind,
+        args.file.display(),
+        items.len()
+    );
+    super::admin::record_admin(&dir, action)?;
     let summary = import_into(&store, &Principal::operator(), &args.project, kind, &policy, &items)?;
     println!(
         "imported {} items, {} segments, {} audio bytes into {}",

@@ -30,6 +30,9 @@ pub struct LoadArgs {
     /// type letters (bytes per typed character).
     #[arg(long, default_value = "navigate")]
     pub mode: String,
+    /// The server's `audit.synchronous`: `full` (fsync per batch) or `normal`.
+    #[arg(long, default_value = "full")]
+    pub audit_sync: String,
 }
 
 /// Measured figures.
@@ -61,7 +64,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn setup(dir: &DataDir, sessions: usize) -> Result<Vec<(String, PrivateKey)>, CliError> {
+fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<Vec<(String, PrivateKey)>, CliError> {
     super::demo::setup(
         dir,
         "127.0.0.1:2222".parse().map_err(|_| CliError::Usage("addr".into()))?,
@@ -83,7 +86,8 @@ fn setup(dir: &DataDir, sessions: usize) -> Result<Vec<(String, PrivateKey)>, Cl
         users.push((name, key));
     }
     let config = format!(
-        "[server]\nmax_sessions = {}\nmax_sessions_per_user = 4\nconnections_per_ip = {}\nauth_failure_delay_ms = 0\n",
+        "[server]\nmax_sessions = {}\nmax_sessions_per_user = 4\nconnections_per_ip = {}\nauth_failure_delay_ms = 0\n\
+         [audit]\nsynchronous = {audit_sync:?}\n",
         sessions + 16,
         sessions + 16
     );
@@ -191,7 +195,7 @@ async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -
 pub fn run(args: LoadArgs) -> Result<u8, CliError> {
     let tmp = std::env::temp_dir().join(format!("cloister-load-{}", std::process::id()));
     let dir = DataDir::new(&tmp);
-    let users = setup(&dir, args.sessions)?;
+    let users = setup(&dir, args.sessions, &args.audit_sync)?;
     let addr = free_port()?;
     let exe = std::env::current_exe()?;
     let mut child = std::process::Command::new(exe)
@@ -273,7 +277,8 @@ pub fn run(args: LoadArgs) -> Result<u8, CliError> {
         println!("{}", serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?);
     } else {
         println!(
-            "sessions={} keys={} p50={:.2}ms p99={:.2}ms max={:.2}ms bytes/key={:.1} rss/session={:.0}KiB base={}KiB",
+            "audit={} sessions={} keys={} p50={:.2}ms p99={:.2}ms max={:.2}ms bytes/key={:.1} rss/session={:.0}KiB base={}KiB",
+            args.audit_sync,
             report.sessions,
             report.keys,
             report.p50_ms,

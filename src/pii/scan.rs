@@ -108,7 +108,12 @@ pub(crate) fn words_before(t: &str, i: usize, n: usize) -> Vec<String> {
         from += 1;
     }
     let head = &t[from..i];
-    let clause_start = head.rfind(['.', '!', '?', ';', ':', '\n', '।']).map_or(0, |p| p + 1);
+    // The danda (।) is three bytes: step over the whole separator, not one byte.
+    let clause_start = head
+        .char_indices()
+        .rev()
+        .find(|(_, c)| matches!(c, '.' | '!' | '?' | ';' | ':' | '\n' | '।'))
+        .map_or(0, |(p, c)| p + c.len_utf8());
     head[clause_start..]
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
@@ -232,5 +237,17 @@ mod tests {
             s == 2
         });
         assert_eq!(seen, vec![(0, 5), (1, 5), (2, 5)]);
+    }
+}
+
+#[cfg(test)]
+mod clause_tests {
+    use super::words_before;
+
+    #[test]
+    fn words_before_steps_over_multibyte_clause_marks() {
+        let text = "0𖠽।yட{ｱ&𖮇n";
+        assert_eq!(words_before(text, text.len(), 3), vec!["𖮇n".to_string(), "ｱ".to_string(), "yட".to_string()]);
+        assert_eq!(words_before("मेरा नाम। राम है", "मेरा नाम। राम है".len(), 2), vec!["है", "राम"]);
     }
 }

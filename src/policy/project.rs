@@ -75,6 +75,8 @@ impl ProjectPolicy {
         if self.context > 10 {
             return Err(format!("context = {} is invalid: at most 10 neighbouring segments", self.context));
         }
+        // Checked here so masking can never silently run without the project's dictionary.
+        crate::pii::DetectOptions::with_names(&self.known_names).map_err(|e| format!("known_names: {e}"))?;
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 
 use super::SshError;
 use super::handler::ConnectionHandler;
-use crate::audit::{AuditLog, Event, EventKind};
+use crate::audit::AuditLog;
 use crate::config::Config;
 use crate::datadir::DataDir;
 use crate::store::Store;
@@ -79,25 +79,6 @@ pub struct Shared {
     /// The audit log every session records to before acting.
     pub audit: AuditLog,
     registry: Mutex<Registry>,
-}
-
-/// Records the store's policy denials in the audit log.
-struct AuditDenials(AuditLog);
-
-impl crate::store::DenialSink for AuditDenials {
-    fn denied(
-        &self,
-        principal: &crate::policy::Principal,
-        project: Option<i64>,
-        action: crate::policy::Action,
-        denial: &crate::policy::Denial,
-    ) {
-        let kind = EventKind::Denial { action: format!("{action:?}"), reason: denial.to_string() };
-        // Called on the store's blocking thread; the session sees the denial as an error either way.
-        if let Err(error) = self.0.record_blocking(Event::by(principal, project, kind)) {
-            tracing::error!(%error, "cannot audit a policy denial");
-        }
-    }
 }
 
 impl Shared {
@@ -244,7 +225,7 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
     let mut store = dir.store().map_err(|e| SshError::Setup(e.to_string()))?;
     let keyring = store.keyring().map_err(|e| SshError::Setup(e.to_string()))?;
     let audit = AuditLog::open_dir(dir, &config.audit, keyring).map_err(|e| SshError::Setup(e.to_string()))?;
-    store.set_denial_sink(Box::new(AuditDenials(audit.clone())));
+    store.set_denial_sink(Box::new(audit.clone()));
     let listener = TcpListener::bind(listen).await.map_err(|source| SshError::Bind { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| SshError::Bind { addr: listen, source })?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -137,7 +137,15 @@ pub(crate) fn masking_role(roles: &[Role]) -> &'static str {
 
 /// Masks detected PII, dictionary names and the imported gold spans per `style`.
 pub(crate) fn mask_text(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, role: &str) -> String {
-    let options = crate::pii::DetectOptions::with_names(&policy.known_names).unwrap_or_default();
+    // Validated when the policy was stored (ProjectPolicy::validate); fall back to masking
+    // everything rather than to no dictionary if a stored policy is somehow bad.
+    let Ok(options) = crate::pii::DetectOptions::with_names(&policy.known_names) else {
+        return crate::pii::mask(
+            text,
+            &[crate::pii::Span { kind: crate::pii::PiiKind::Person, start: 0, end: text.chars().count() }],
+            &crate::pii::MaskPolicy::default(),
+        );
+    };
     let mut spans = crate::pii::detect(text, &options);
     let len = text.chars().count();
     for g in gold {

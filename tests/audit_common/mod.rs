@@ -38,7 +38,8 @@ impl Fixture {
     }
 
     pub fn start(&self, every_events: u64) -> AuditLog {
-        let config = AuditConfig { checkpoint_every_events: every_events, checkpoint_every_secs: 3600 };
+        let config =
+            AuditConfig { checkpoint_every_events: every_events, checkpoint_every_secs: 3600, ..Default::default() };
         let projects: Arc<dyn ProjectKeys> = self.projects.clone();
         AuditLog::start(&self.path, Self::keys(), &config, projects).expect("start audit log")
     }
