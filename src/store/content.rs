@@ -1,5 +1,6 @@
 //! Reading content and writing drafts and annotations, each behind the policy.
 
+use super::annotation::{MarkedSpan, SegmentBody};
 use super::import::PiiSpan;
 use super::visibility::{SegmentAccess, mask_text, masking_role};
 use super::{Store, StoreError, now_secs};
@@ -37,10 +38,14 @@ pub struct SegmentView {
     pub start_ms: i64,
     /// End in milliseconds.
     pub end_ms: i64,
-    /// Speaker label.
+    /// Speaker label (the principal's correction, else the imported one).
     pub speaker: String,
     /// Transcript text (the latest own draft or submission, else the imported text).
     pub text: String,
+    /// Labels the principal chose (group → value).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// PII spans the principal marked in `text`.
+    pub marked: Vec<MarkedSpan>,
     /// Gold PII spans of the imported text.
     pub pii: Vec<PiiSpan>,
     /// How the policy allows this text to be shown.
@@ -154,9 +159,9 @@ impl Store {
                 value: id.to_string(),
                 reason: e.to_string(),
             })?;
-            let text = match self.own_latest(by, project, id)? {
-                Some(own) => own,
-                None => text,
+            let (text, speaker, labels, marked) = match self.own_latest(by, project, id)? {
+                Some(own) => (own.text, own.speaker.unwrap_or(speaker), own.labels, own.pii),
+                None => (text, speaker, Default::default(), Vec::new()),
             };
             let text = match (visibility, access) {
                 (Visibility::Raw, SegmentAccess::Assigned) => text,
@@ -164,7 +169,19 @@ impl Store {
                 (_, SegmentAccess::Context) => mask_text(&text, &pii, &policy, "context"),
                 (Visibility::Masked, _) => mask_text(&text, &pii, &policy, role),
             };
-            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility, access });
+            out.push(SegmentView {
+                id,
+                position,
+                start_ms,
+                end_ms,
+                speaker,
+                text,
+                labels,
+                marked,
+                pii,
+                visibility,
+                access,
+            });
         }
         let ids: Vec<i64> = out.iter().map(|s| s.id).collect();
         self.record_views(by, project, &ids, policy.max_segments_per_hour)?;
@@ -172,7 +189,7 @@ impl Store {
     }
 
     /// The principal's latest draft, else latest submission, of a segment.
-    fn own_latest(&self, by: &Principal, project: i64, segment: i64) -> Result<Option<String>, StoreError> {
+    fn own_latest(&self, by: &Principal, project: i64, segment: i64) -> Result<Option<SegmentBody>, StoreError> {
         if let Some(draft) = self.draft(by, segment)? {
             return Ok(Some(draft));
         }
@@ -192,7 +209,7 @@ impl Store {
     }
 
     /// The principal's autosaved draft of a segment, if any.
-    pub fn draft(&self, by: &Principal, segment: i64) -> Result<Option<String>, StoreError> {
+    pub fn draft(&self, by: &Principal, segment: i64) -> Result<Option<SegmentBody>, StoreError> {
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::ReadContent)?;
         let key = self.project_key(row.project)?;
@@ -217,7 +234,8 @@ impl Store {
     }
 
     /// Autosaves a draft of a segment (sealed, one row per user and segment).
-    pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
+    pub fn save_draft(&self, by: &Principal, segment: i64, body: impl Into<SegmentBody>) -> Result<(), StoreError> {
+        let body: SegmentBody = body.into();
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::WriteAnnotation)?;
         self.check_segment_write(by, row.item, segment, "annotate")?;
@@ -240,9 +258,9 @@ impl Store {
                 tx.last_insert_rowid()
             }
         };
-        let sealed = Sealed::<String>::seal(
+        let sealed = Sealed::<SegmentBody>::seal(
             &key,
-            &body.to_string(),
+            &body,
             &Aad { table: "drafts", row: id, column: "body", project: row.project },
         );
         tx.execute(
@@ -254,12 +272,25 @@ impl Store {
     }
 
     /// Submits a new annotation version of a segment and clears the draft. Returns the version.
-    pub fn submit_annotation(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<i64, StoreError> {
+    pub fn submit_annotation(
+        &self,
+        by: &Principal,
+        segment: i64,
+        stage: &str,
+        body: impl Into<SegmentBody>,
+    ) -> Result<i64, StoreError> {
         self.submit(by, segment, stage, body).map(|s| s.version)
     }
 
     /// Submits a new annotation version of a segment and clears the draft.
-    pub fn submit(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<Submission, StoreError> {
+    pub fn submit(
+        &self,
+        by: &Principal,
+        segment: i64,
+        stage: &str,
+        body: impl Into<SegmentBody>,
+    ) -> Result<Submission, StoreError> {
+        let body: SegmentBody = body.into();
         let row = self.segment_row(segment)?;
         let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
         self.authorize_item(by, row.item, action)?;
@@ -277,9 +308,9 @@ impl Store {
             params![row.project, row.item, segment, by.user_id, stage, version, now_secs()],
         )?;
         let id = tx.last_insert_rowid();
-        let sealed = Sealed::<String>::seal(
+        let sealed = Sealed::<SegmentBody>::seal(
             &key,
-            &body.to_string(),
+            &body,
             &Aad { table: "annotations", row: id, column: "body", project: row.project },
         );
         tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
