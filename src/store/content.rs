@@ -2,7 +2,7 @@
 
 use super::annotation::{MarkedSpan, SegmentBody};
 use super::import::PiiSpan;
-use super::visibility::{SegmentAccess, mask_text, masking_role};
+use super::visibility::{SegmentAccess, mask_text, masked_spans, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
@@ -23,8 +23,10 @@ pub struct QueueEntry {
     pub status: String,
     /// Segments in the item.
     pub segments: i64,
-    /// Segments this user has submitted in the item.
+    /// Segments this user has submitted in the item (1 for a judged preference item).
     pub done: i64,
+    /// `transcription` or `preference`: which screen opens the item.
+    pub kind: String,
 }
 
 /// A segment as shown to a principal.
@@ -46,6 +48,8 @@ pub struct SegmentView {
     pub labels: std::collections::BTreeMap<String, String>,
     /// PII spans the principal marked in `text`.
     pub marked: Vec<MarkedSpan>,
+    /// Types of the spans masked in `text`, in order (what a reveal can choose from).
+    pub masks: Vec<String>,
     /// Gold PII spans of the imported text.
     pub pii: Vec<PiiSpan>,
     /// How the policy allows this text to be shown.
@@ -65,26 +69,36 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, a.item_id, i.external_id, a.stage, a.status,
                     (SELECT COUNT(*) FROM segments s WHERE s.item_id = a.item_id),
-                    (SELECT COUNT(DISTINCT segment_id) FROM annotations n WHERE n.item_id = a.item_id AND n.author_id = a.user_id)
+                    (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n
+                     WHERE n.item_id = a.item_id AND n.author_id = a.user_id AND n.stage = a.stage),
+                    p.kind
              FROM assignments a JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
              WHERE a.user_id = ?1 AND p.state = 'open' ORDER BY p.name, i.position",
         )?;
         let rows = stmt.query_map([by.user_id], |r| {
+            let kind: String = r.get(7)?;
+            let segments: i64 = r.get(5)?;
             Ok(QueueEntry {
                 project: r.get(0)?,
                 item_id: r.get(1)?,
                 external_id: r.get(2)?,
                 stage: r.get(3)?,
                 status: r.get(4)?,
-                segments: r.get(5)?,
+                segments: if kind == "preference" { 1 } else { segments },
                 done: r.get(6)?,
+                kind,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Checks that the principal may act on `item` and returns its project.
-    fn authorize_item(&self, by: &Principal, item: i64, action: Action) -> Result<(i64, Visibility), StoreError> {
+    pub(crate) fn authorize_item(
+        &self,
+        by: &Principal,
+        item: i64,
+        action: Action,
+    ) -> Result<(i64, Visibility), StoreError> {
         let project: i64 = self
             .conn
             .query_row("SELECT project_id FROM items WHERE id = ?1", [item], |r| r.get(0))
@@ -163,6 +177,12 @@ impl Store {
                 Some(own) => (own.text, own.speaker.unwrap_or(speaker), own.labels, own.pii),
                 None => (text, speaker, Default::default(), Vec::new()),
             };
+            let masks = match (visibility, access) {
+                (Visibility::Masked, SegmentAccess::Assigned) => {
+                    masked_spans(&text, &pii, &policy, role).iter().map(|s| s.kind.as_str().to_string()).collect()
+                }
+                _ => Vec::new(),
+            };
             let text = match (visibility, access) {
                 (Visibility::Raw, SegmentAccess::Assigned) => text,
                 // Context is always masked with everything hidden, whatever the role's policy.
@@ -178,6 +198,7 @@ impl Store {
                 text,
                 labels,
                 marked,
+                masks,
                 pii,
                 visibility,
                 access,
@@ -189,7 +210,12 @@ impl Store {
     }
 
     /// The principal's latest draft, else latest submission, of a segment.
-    fn own_latest(&self, by: &Principal, project: i64, segment: i64) -> Result<Option<SegmentBody>, StoreError> {
+    pub(crate) fn own_latest(
+        &self,
+        by: &Principal,
+        project: i64,
+        segment: i64,
+    ) -> Result<Option<SegmentBody>, StoreError> {
         if let Some(draft) = self.draft(by, segment)? {
             return Ok(Some(draft));
         }

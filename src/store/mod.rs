@@ -5,7 +5,10 @@ mod access;
 mod annotation;
 mod content;
 mod import;
+mod preference;
 mod projects;
+mod reveal;
+mod review;
 mod schema;
 mod visibility;
 
@@ -13,7 +16,10 @@ pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
+pub use preference::PreferenceView;
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
+pub use reveal::Revealed;
+pub use review::{QaVerdict, VersionView};
 pub use schema::SCHEMA_VERSION;
 pub use visibility::SegmentAccess;
 
