@@ -158,13 +158,13 @@ mod tests {
         body.speaker = Some("agent".into());
         body.labels.insert("intent".into(), "billing".into());
         body.pii.push(MarkedSpan { kind: "PERSON".into(), start: 0, end: 4 });
-        let json = String::from_utf8(body.to_plain()).unwrap();
+        let json = String::from_utf8(body.to_plain()).expect("valid");
         assert_eq!(
             json,
             r#"{"v":1,"text":"hola","speaker":"agent","labels":{"intent":"billing"},"pii":[{"type":"PERSON","start":0,"end":4}]}"#
         );
-        assert_eq!(SegmentBody::from_plain(json.into_bytes(), "t").unwrap(), body);
-        assert_eq!(String::from_utf8(SegmentBody::text("x").to_plain()).unwrap(), r#"{"v":1,"text":"x"}"#);
+        assert_eq!(SegmentBody::from_plain(json.into_bytes(), "t").expect("valid"), body);
+        assert_eq!(String::from_utf8(SegmentBody::text("x").to_plain()).expect("valid"), r#"{"v":1,"text":"x"}"#);
     }
 
     #[test]
@@ -178,12 +178,12 @@ mod tests {
             rationale: "b cites".into(),
             ms_on_task: 1500,
         };
-        let json = String::from_utf8(body.to_plain()).unwrap();
+        let json = String::from_utf8(body.to_plain()).expect("valid");
         assert_eq!(
             json,
             r#"{"v":1,"choice":"both_bad","shown_first":"b","seed":42,"ratings":{"honesty":{"a":2,"b":5}},"rationale":"b cites","ms_on_task":1500}"#
         );
-        assert_eq!(PreferenceBody::from_plain(json.into_bytes(), "t").unwrap(), body);
+        assert_eq!(PreferenceBody::from_plain(json.into_bytes(), "t").expect("valid"), body);
     }
 
     #[test]
