@@ -229,3 +229,18 @@ fn label_picker_marks_and_rejection_on_the_transcription_screen() {
     app.update(Msg::Action(cloister::app::Action::Labels));
     snapshot("item_label_picker", &app);
 }
+
+#[test]
+fn frozen_screen_and_reveal_prompt() {
+    let (mut app, _) = App::new(identity("quinn", "qa", false));
+    app.update(Msg::HomeLoaded(home()));
+    let mut view = item(false);
+    view.segments[1].masks = vec!["PHONE".into(), "PERSON".into()];
+    app.update(Msg::ItemLoaded(view));
+    app.update(Msg::Action(cloister::app::Action::Reveal));
+    app.update(Msg::Action(cloister::app::Action::NextField));
+    app.update(Msg::Text("confirm the callback number".into()));
+    snapshot("reveal_prompt", &app);
+    app.update(Msg::Frozen("audit database: disk full".into()));
+    snapshot("frozen", &app);
+}
