@@ -66,6 +66,19 @@ fn preference_judgments_are_versioned_and_validated() {
     assert!(err.to_string().contains("\"speed\""), "{err}");
     let err = store.submit_preference(&bob, item, &judgment(Choice::A, 1, Side::A)).expect_err("reviewer");
     assert!(matches!(err, StoreError::Denied(Denial::RoleForbids { .. })), "{err}");
+
+    // QA and reviewers see the latest judgment under a pseudonym; annotators do not browse them.
+    let quinn = principal(&store, "quinn");
+    let seen = store.preference_judgments(&quinn, item).expect("qa reads judgments");
+    assert_eq!(seen.len(), 1);
+    assert_eq!((seen[0].author.as_str(), seen[0].body.choice), ("annotator-1", Choice::Tie));
+    assert!(matches!(store.preference_judgments(&alice, item), Err(StoreError::Denied(_))));
+    let outcome = store.qa_decide(&quinn, seen[0].annotation, QaVerdict::Reject, "no rationale", None).expect("reject");
+    assert_eq!(outcome.correction, None);
+    let entry = store.queue(&alice).expect("queue").into_iter().find(|q| q.item_id == item).expect("entry");
+    assert_eq!(entry.status, "rejected");
+    let reviewed = store.preference_judgments(&bob, item).expect("reviewer reads");
+    assert_eq!(reviewed[0].decision.as_ref().map(|d| d.0.as_str()), Some("reject"));
 }
 
 #[test]
@@ -104,6 +117,7 @@ fn qa_accepts_rejects_and_corrects_under_pseudonyms_and_never_own_work() {
     let corrected = store
         .qa_decide(&quinn, versions[0].annotation, QaVerdict::Correct, "typo", Some(SegmentBody::text("hello, there")))
         .expect("correct")
+        .correction
         .expect("stored as a qa version");
     assert_eq!(corrected.version, 1);
     let reviewed = store.segment_versions(&bob, segments[0].id).expect("reviewer reads");

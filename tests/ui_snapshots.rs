@@ -155,6 +155,8 @@ fn pref_view() -> cloister::app::PrefView {
         rating_row: 3,
         submitted: None,
         read_only: false,
+        stage: cloister::app::Stage::Annotate,
+        judgments: Vec::new(),
         opened: std::time::Instant::now(),
     }
 }
@@ -243,4 +245,23 @@ fn frozen_screen_and_reveal_prompt() {
     snapshot("reveal_prompt", &app);
     app.update(Msg::Frozen("audit database: disk full".into()));
     snapshot("frozen", &app);
+}
+
+#[test]
+fn qa_sees_preference_judgments_under_pseudonyms() {
+    let (mut app, _) = App::new(identity("quinn", "qa", false));
+    app.update(Msg::HomeLoaded(home()));
+    let mut view = pref_view();
+    view.stage = cloister::app::Stage::Qa;
+    view.judgments = vec![cloister::app::JudgmentLine {
+        annotation: 3,
+        author: "annotator-1".into(),
+        choice: "response 1".into(),
+        ratings: "harmlessness 5/1, helpfulness 4/1".into(),
+        rationale: "2 asks for the CVV by email".into(),
+        seconds: 42,
+        decision: None,
+    }];
+    app.update(Msg::PreferenceLoaded(view));
+    snapshot("preference_qa", &app);
 }

@@ -14,7 +14,7 @@ pub mod word_diff;
 pub use item::{ItemView, Mark, SegmentEdit, SegmentLine, Stage, VersionLine, time_code};
 pub use keymap::{Action, Keymap, KeymapError, Mode, key_label};
 pub use picker::{PII_TYPES, Picker, PickerPurpose};
-pub use preference::{Choice, Judgment, PrefFocus, PrefView, Side};
+pub use preference::{Choice, Judgment, JudgmentLine, PrefFocus, PrefView, Side};
 pub use prompt::{Prompt, PromptPurpose};
 
 /// A project the user may see, with its progress.
@@ -177,7 +177,7 @@ pub enum Effect {
     },
     /// Record a QA decision on an annotation.
     QaDecide {
-        /// Segment id.
+        /// Segment id (0 for a preference judgment, which has no segment).
         segment: i64,
         /// Annotation id.
         annotation: i64,

@@ -52,6 +52,25 @@ pub struct Judgment {
     pub rationale: String,
 }
 
+/// Another annotator's judgment, as QA and reviewers see it (in this viewer's screen terms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgmentLine {
+    /// Annotation id (what a QA decision names).
+    pub annotation: i64,
+    /// Pseudonym, e.g. `annotator-1`.
+    pub author: String,
+    /// The choice as this viewer's screen shows it: `response 1`, `response 2`, `tie`, `both bad`.
+    pub choice: String,
+    /// Ratings summary, e.g. `helpfulness 4/2`.
+    pub ratings: String,
+    /// The rationale.
+    pub rationale: String,
+    /// Seconds on task.
+    pub seconds: u64,
+    /// The latest QA decision and who made it.
+    pub decision: Option<(String, String)>,
+}
+
 /// An open preference item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrefView {
@@ -93,6 +112,10 @@ pub struct PrefView {
     pub submitted: Option<i64>,
     /// Reviewers read only.
     pub read_only: bool,
+    /// Opened to judge (annotate), adjudicate (QA) or read (review).
+    pub stage: super::Stage,
+    /// Annotators' judgments (QA and reviewers only).
+    pub judgments: Vec<JudgmentLine>,
     /// When the item was opened, for time on task (set by the loader, not read by the app).
     pub opened: std::time::Instant,
 }
@@ -213,6 +236,8 @@ mod tests {
             rating_row: 0,
             submitted: None,
             read_only: false,
+            stage: crate::app::Stage::Annotate,
+            judgments: Vec::new(),
             opened: std::time::Instant::now(),
         }
     }

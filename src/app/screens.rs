@@ -330,6 +330,11 @@ impl App {
 
     /// A QA decision was stored: show it on the version and move to the next segment.
     pub(super) fn qa_decided(&mut self, segment: i64, annotation: i64, verdict: &str) -> Vec<Effect> {
+        if let Some(judgment) =
+            self.pref.as_mut().and_then(|p| p.judgments.iter_mut().find(|j| j.annotation == annotation))
+        {
+            judgment.decision = Some((verdict.to_string(), "you".into()));
+        }
         if let Some(item) = self.item.as_mut() {
             if let Some(version) = item
                 .segments
@@ -431,10 +436,41 @@ impl App {
             self.notice = Some("read-only: reviewers cannot judge".into());
             return vec![Effect::DeniedEdit];
         }
+        let judging = pref.stage == Stage::Annotate;
+        let choosing = matches!(
+            action,
+            Action::PreferFirst
+                | Action::PreferSecond
+                | Action::PreferTie
+                | Action::PreferBothBad
+                | Action::RateUp
+                | Action::RateDown
+        );
+        if !judging && (choosing || matches!(action, Action::Open | Action::Submit)) {
+            self.notice = Some("QA decides with A (accept) or R (reject with a reason)".into());
+            return Vec::new();
+        }
         if pref.act(action) {
             return Vec::new();
         }
         match action {
+            Action::QaAccept | Action::QaReject if pref.stage == Stage::Qa => {
+                let Some(annotation) = pref.judgments.first().map(|j| j.annotation) else {
+                    self.notice = Some("nothing to decide: not judged yet".into());
+                    return Vec::new();
+                };
+                if action == Action::QaReject {
+                    self.prompt = Some(Prompt::new(PromptPurpose::Reject { segment: 0, annotation }, ""));
+                    return Vec::new();
+                }
+                vec![Effect::QaDecide {
+                    segment: 0,
+                    annotation,
+                    verdict: "accept".into(),
+                    reason: String::new(),
+                    correction: None,
+                }]
+            }
             Action::Open => {
                 self.prompt = Some(Prompt::new(PromptPurpose::Rationale, &pref.rationale));
                 Vec::new()

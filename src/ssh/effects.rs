@@ -148,15 +148,9 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
                 _ => QaVerdict::Correct,
             };
             let (note, body) = (reason.clone(), correction.map(segment_body));
-            let decided = shared
-                .db
-                .call(move |store| {
-                    let project = store.segment_project(segment)?;
-                    store.qa_decide(&who, annotation, which, &reason, body).map(|s| (s, project))
-                })
-                .await;
-            if let Ok(Ok((submission, project))) = decided {
-                let version = submission.map_or(0, |s| s.version);
+            let decided = shared.db.call(move |store| store.qa_decide(&who, annotation, which, &reason, body)).await;
+            if let Ok(Ok(outcome)) = decided {
+                let (version, project) = (outcome.correction.map_or(0, |s| s.version), outcome.project);
                 let note = (!note.is_empty()).then_some(note);
                 let kind = EventKind::QaDecision { annotation, version, decision: verdict.clone(), note };
                 if let Err(reason) = record(shared, principal, Some(project), kind).await {

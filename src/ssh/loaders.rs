@@ -2,7 +2,8 @@
 //! store's sealed body types. Runs on the database thread.
 
 use crate::app::{
-    Choice, ItemView, Judgment, Mark, Msg, PrefFocus, PrefView, SegmentEdit, SegmentLine, Side, Stage, VersionLine,
+    Choice, ItemView, Judgment, JudgmentLine, Mark, Msg, PrefFocus, PrefView, SegmentEdit, SegmentLine, Side, Stage,
+    VersionLine,
 };
 use crate::policy::Principal;
 use crate::store::{self, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Store, StoreError};
@@ -19,7 +20,7 @@ pub(super) fn open_any(
     stage: Stage,
 ) -> Result<(Msg, i64, Vec<i64>), StoreError> {
     if kind == "preference" {
-        let view = open_preference(store, who, item_id, queue_index)?;
+        let view = open_preference(store, who, item_id, queue_index, stage)?;
         let project = view.project_id;
         return Ok((Msg::PreferenceLoaded(view), project, Vec::new()));
     }
@@ -79,7 +80,13 @@ fn open_item(
     Ok(view)
 }
 
-fn open_preference(store: &Store, who: &Principal, item_id: i64, queue_index: usize) -> Result<PrefView, StoreError> {
+fn open_preference(
+    store: &Store,
+    who: &Principal,
+    item_id: i64,
+    queue_index: usize,
+    stage: Stage,
+) -> Result<PrefView, StoreError> {
     let header = store.item_header(who, item_id)?;
     let policy = store.project_by_id(header.project_id)?.policy;
     let item = store.preference_item(who, item_id)?;
@@ -105,6 +112,38 @@ fn open_preference(store: &Store, who: &Principal, item_id: i64, queue_index: us
         });
         rationale = j.rationale.clone();
     }
+    let judgments = if stage == Stage::Annotate {
+        Vec::new()
+    } else {
+        let first = if shown_first == Side::A { store::Choice::A } else { store::Choice::B };
+        store
+            .preference_judgments(who, item_id)?
+            .into_iter()
+            .map(|j| JudgmentLine {
+                annotation: j.annotation,
+                author: j.author,
+                choice: match j.body.choice {
+                    store::Choice::Tie => "tie".into(),
+                    store::Choice::BothBad => "both bad".into(),
+                    c if c == first => "response 1".into(),
+                    _ => "response 2".into(),
+                },
+                ratings: j
+                    .body
+                    .ratings
+                    .iter()
+                    .map(|(c, r)| {
+                        let (one, two) = if shown_first == Side::A { (r.a, r.b) } else { (r.b, r.a) };
+                        format!("{c} {one}/{two}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                rationale: j.body.rationale,
+                seconds: j.body.ms_on_task / 1000,
+                decision: j.decision,
+            })
+            .collect()
+    };
     Ok(PrefView {
         item_id,
         external_id: header.external_id,
@@ -124,7 +163,9 @@ fn open_preference(store: &Store, who: &Principal, item_id: i64, queue_index: us
         scroll: [0, 0],
         rating_row: 0,
         submitted: None,
-        read_only: header.read_only,
+        read_only: header.read_only || stage == Stage::Review,
+        stage,
+        judgments,
         opened: Instant::now(),
     })
 }

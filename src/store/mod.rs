@@ -16,10 +16,10 @@ pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
-pub use preference::PreferenceView;
+pub use preference::{JudgmentView, PreferenceView};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use reveal::Revealed;
-pub use review::{QaVerdict, VersionView};
+pub use review::{QaOutcome, QaVerdict, VersionView};
 pub use schema::SCHEMA_VERSION;
 pub use visibility::SegmentAccess;
 

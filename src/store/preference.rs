@@ -33,7 +33,63 @@ pub struct PreferenceView {
     pub judgment: Option<PreferenceBody>,
 }
 
+/// Someone's judgment of a preference item, as QA and reviewers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgmentView {
+    /// Annotation row id (what a QA decision names).
+    pub annotation: i64,
+    /// The author's pseudonym, e.g. `annotator-2`.
+    pub author: String,
+    /// The judgment.
+    pub body: PreferenceBody,
+    /// The latest QA decision on it and who made it.
+    pub decision: Option<(String, String)>,
+}
+
 impl Store {
+    /// Every annotator's latest judgment of a preference item, under pseudonyms; for QA and
+    /// reviewers only.
+    pub fn preference_judgments(&self, by: &Principal, item: i64) -> Result<Vec<JudgmentView>, StoreError> {
+        let (project, _) = self.authorize_item(by, item, Action::ReadContent)?;
+        let roles = self.roles_on(by, project)?;
+        if !roles.iter().any(|r| matches!(r, crate::policy::Role::Qa | crate::policy::Role::Reviewer)) {
+            let role = roles.first().copied().unwrap_or(crate::policy::Role::Annotator);
+            let denial = Denial::RoleForbids { action: Action::ReadContent, role, project };
+            self.denials.denied(by, Some(project), Action::ReadContent, &denial);
+            return Err(StoreError::Denied(denial));
+        }
+        let key = self.project_key(project)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.id, n.author_id, n.body FROM annotations n
+             WHERE n.item_id = ?1 AND n.segment_id IS NULL AND n.stage = 'annotate'
+               AND n.version = (SELECT MAX(version) FROM annotations m WHERE m.item_id = n.item_id
+                                AND m.segment_id IS NULL AND m.author_id = n.author_id AND m.stage = 'annotate')
+             ORDER BY n.created_at, n.id",
+        )?;
+        let rows: Vec<(i64, i64, Vec<u8>)> =
+            stmt.query_map([item], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for (id, author, body) in rows {
+            let body: PreferenceBody =
+                self.open_sealed(&key, body, &Aad { table: "annotations", row: id, column: "body", project })?;
+            let decision: Option<(String, i64)> = self
+                .conn
+                .query_row(
+                    "SELECT decision, qa_id FROM qa_decisions WHERE annotation_id = ?1 ORDER BY id DESC LIMIT 1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let decision = match decision {
+                Some((what, qa)) => Some((what, format!("qa-{}", self.pseudonym(project, qa)?))),
+                None => None,
+            };
+            let author = format!("annotator-{}", self.pseudonym(project, author)?);
+            out.push(JudgmentView { annotation: id, author, body, decision });
+        }
+        Ok(out)
+    }
+
     /// The order seed of `item` for `user`: stable, per annotator and item, unpredictable without
     /// the project's key material.
     fn order_seed(&self, project: i64, item: i64, user: i64) -> Result<u64, StoreError> {

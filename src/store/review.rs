@@ -53,6 +53,15 @@ impl QaVerdict {
     }
 }
 
+/// What a QA decision stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QaOutcome {
+    /// The project (for the audit record).
+    pub project: i64,
+    /// QA's corrected version, for a correction.
+    pub correction: Option<Submission>,
+}
+
 impl Store {
     /// The pseudonym number of `user` in `project`, assigned on first use.
     pub fn pseudonym(&self, project: i64, user: i64) -> Result<i64, StoreError> {
@@ -139,7 +148,7 @@ impl Store {
         verdict: QaVerdict,
         reason: &str,
         correction: Option<SegmentBody>,
-    ) -> Result<Option<Submission>, StoreError> {
+    ) -> Result<QaOutcome, StoreError> {
         let row: Option<(i64, i64, Option<i64>, i64, String)> = self
             .conn
             .query_row(
@@ -199,7 +208,7 @@ impl Store {
             params![status, now_secs(), item, annotator, segment],
         )?;
         tx.commit()?;
-        Ok(submitted)
+        Ok(QaOutcome { project, correction: submitted })
     }
 
     /// The reason of the latest rejection of the principal's own latest version of a segment.

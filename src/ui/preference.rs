@@ -2,7 +2,7 @@
 //! enough (stacked when not), each scrollable; ratings, choice and rationale below.
 
 use super::{Role, Theme, block};
-use crate::app::{Choice, PrefFocus, PrefView};
+use crate::app::{Choice, PrefFocus, PrefView, Stage};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -13,7 +13,11 @@ const SIDE_BY_SIDE_MIN_WIDTH: u16 = 100;
 
 /// Draws an open preference item.
 pub fn draw_preference(frame: &mut Frame<'_>, area: Rect, pref: &PrefView, theme: &Theme) {
-    let ratings_height = pref.criteria.len() as u16 + 4;
+    let ratings_height = if pref.stage == Stage::Annotate {
+        pref.criteria.len() as u16 + 4
+    } else {
+        (pref.judgments.len() as u16 * 2).clamp(1, 8) + 2
+    };
     let prompt_height = if area.height >= 30 { 6 } else { 4 };
     let [prompt_area, responses_area, bottom_area] =
         Layout::vertical([Constraint::Length(prompt_height), Constraint::Min(4), Constraint::Length(ratings_height)])
@@ -38,7 +42,34 @@ pub fn draw_preference(frame: &mut Frame<'_>, area: Rect, pref: &PrefView, theme
             .block(block(&title, theme).border_style(theme.border(focused)));
         frame.render_widget(widget, pane);
     }
-    draw_bottom(frame, bottom_area, pref, theme);
+    if pref.stage == Stage::Annotate {
+        draw_bottom(frame, bottom_area, pref, theme);
+    } else {
+        draw_judgments(frame, bottom_area, pref, theme);
+    }
+}
+
+/// QA and reviewers: each annotator's judgment under a pseudonym, in this viewer's screen terms.
+fn draw_judgments(frame: &mut Frame<'_>, area: Rect, pref: &PrefView, theme: &Theme) {
+    let mut lines = Vec::new();
+    if pref.judgments.is_empty() {
+        lines.push(Line::styled("not judged yet", theme.muted()));
+    }
+    for j in &pref.judgments {
+        let decision = j.decision.as_ref().map_or(String::new(), |(d, who)| format!(" [{d} by {who}]"));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}{decision}: ", j.author), theme.title()),
+            Span::styled(j.choice.clone(), theme.style(Role::Choice)),
+            Span::styled(format!("  {} · {} s", j.ratings, j.seconds), theme.muted()),
+        ]));
+        lines.push(Line::styled(format!("  “{}”", j.rationale), theme.style(Role::Text)));
+    }
+    let title = if pref.stage == Stage::Qa {
+        " judgments — A accept · R reject with a reason "
+    } else {
+        " judgments — read-only "
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(title, theme)), area);
 }
 
 fn stars(value: u8) -> String {

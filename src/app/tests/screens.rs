@@ -192,6 +192,8 @@ fn pref() -> PrefView {
         rating_row: 0,
         submitted: None,
         read_only: false,
+        stage: Stage::Annotate,
+        judgments: Vec::new(),
         opened: std::time::Instant::now(),
     }
 }
@@ -245,4 +247,34 @@ fn reviewers_cannot_judge_preferences() {
     assert_eq!(act(&mut app, Action::PreferFirst), vec![Effect::DeniedEdit]);
     assert_eq!(app.pref.as_ref().and_then(|p| p.choice), None);
     assert!(act(&mut app, Action::Down).is_empty(), "scrolling is fine");
+}
+
+#[test]
+fn qa_on_a_preference_item_accepts_or_rejects_the_judgment_and_cannot_judge() {
+    let identity = Identity { user: "q".into(), role: "qa".into(), session: "s".into(), read_only: false };
+    let (mut app, _) = App::new(identity);
+    let mut view = pref();
+    view.stage = Stage::Qa;
+    view.judgments = vec![JudgmentLine {
+        annotation: 77,
+        author: "annotator-1".into(),
+        choice: "tie".into(),
+        ratings: String::new(),
+        rationale: "same".into(),
+        seconds: 3,
+        decision: None,
+    }];
+    app.update(Msg::PreferenceLoaded(view));
+    assert!(act(&mut app, Action::PreferFirst).is_empty());
+    assert_eq!(app.pref.as_ref().and_then(|p| p.choice), None, "QA does not judge");
+    let effects = act(&mut app, Action::QaAccept);
+    assert!(
+        matches!(&effects[..], [Effect::QaDecide { segment: 0, annotation: 77, verdict, .. }] if verdict == "accept")
+    );
+    app.update(Msg::QaDecided { segment: 0, annotation: 77, verdict: "accept".into() });
+    assert_eq!(app.pref.as_ref().expect("pref").judgments[0].decision, Some(("accept".into(), "you".into())));
+    act(&mut app, Action::QaReject);
+    app.update(Msg::Text("rationale is empty".into()));
+    let effects = act(&mut app, Action::Confirm);
+    assert!(matches!(&effects[..], [Effect::QaDecide { verdict, .. }] if verdict == "reject"));
 }
