@@ -113,6 +113,8 @@ fn qa_accepts_rejects_and_corrects_under_pseudonyms_and_never_own_work() {
     // Resubmitting clears the rejection shown to the annotator.
     store.submit(&alice, segments[1].id, "annotate", "second segment, fixed").expect("v2");
     assert_eq!(store.rejection(&alice, segments[1].id).expect("none"), None);
+    let entry = store.queue(&alice).expect("queue").into_iter().find(|q| q.item_id == item && q.stage == "annotate");
+    assert_eq!(entry.expect("entry").status, "submitted", "no rejection outstanding any more");
 
     let corrected = store
         .qa_decide(&quinn, versions[0].annotation, QaVerdict::Correct, "typo", Some(SegmentBody::text("hello, there")))

@@ -341,6 +341,22 @@ impl Store {
         );
         tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
         tx.execute("DELETE FROM drafts WHERE segment_id = ?1 AND user_id = ?2", params![segment, by.user_id])?;
+        if stage == "annotate" {
+            // A resubmission answers a rejection: the item leaves the "rejected" state once no
+            // latest version of this annotator in it stands rejected.
+            tx.execute(
+                "UPDATE assignments SET status = 'submitted', updated_at = ?3
+                 WHERE item_id = ?1 AND user_id = ?2 AND stage = 'annotate' AND status = 'rejected'
+                   AND NOT EXISTS (
+                     SELECT 1 FROM annotations n
+                     WHERE n.item_id = ?1 AND n.author_id = ?2 AND n.stage = 'annotate'
+                       AND n.version = (SELECT MAX(version) FROM annotations m WHERE m.segment_id IS n.segment_id
+                                        AND m.author_id = ?2 AND m.stage = 'annotate')
+                       AND (SELECT decision FROM qa_decisions d WHERE d.annotation_id = n.id
+                            ORDER BY d.id DESC LIMIT 1) = 'reject')",
+                params![row.item, by.user_id, now_secs()],
+            )?;
+        }
         tx.commit()?;
         Ok(Submission { annotation: id, version, project: row.project })
     }
