@@ -2,6 +2,7 @@
 //! first; sensitive columns are [`Sealed`] with the project's data key and the row's identity.
 
 mod access;
+mod audio;
 mod content;
 mod import;
 mod projects;
@@ -9,6 +10,7 @@ mod schema;
 mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
+pub use audio::{ItemAudio, PlayableSegment};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
