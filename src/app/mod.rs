@@ -5,9 +5,11 @@
 pub mod editor;
 mod item;
 mod keymap;
+mod playback;
 
 pub use item::{ItemView, SegmentLine, time_code};
 pub use keymap::{Action, Keymap, KeymapError, Mode, key_label};
+pub use playback::{AudioMsg, AudioRequest, AudioState, CONNECT_HINT, Playback, SPEEDS, Waveform, speed_label};
 
 use editor::Editor;
 
@@ -97,6 +99,8 @@ pub enum Msg {
     Frozen(String),
     /// The audit log recovered.
     Unfrozen,
+    /// News from the audio side: channel paired, waveform loaded, playhead moved.
+    Audio(AudioMsg),
 }
 
 /// Side effects the session task runs for the app.
@@ -131,6 +135,8 @@ pub enum Effect {
     DeniedEdit,
     /// End the session (restore the terminal, exit status 0).
     Quit,
+    /// Load, play, pause or stop the open item's audio.
+    Audio(AudioRequest),
 }
 
 /// The whole state of one session's UI.
@@ -154,6 +160,8 @@ pub struct App {
     pub quitting: bool,
     /// The audit log is failing: the session shows why and accepts no action (fail closed).
     pub frozen: Option<String>,
+    /// Audio of the open item and its playback.
+    pub playback: Playback,
 }
 
 impl App {
@@ -169,6 +177,7 @@ impl App {
             notice: None,
             quitting: false,
             frozen: None,
+            playback: Playback::default(),
         };
         (app, vec![Effect::LoadHome])
     }
@@ -178,7 +187,8 @@ impl App {
         match msg {
             Msg::Frozen(reason) => {
                 self.frozen = Some(reason);
-                return Vec::new();
+                // Plays cannot be recorded now: nothing keeps playing.
+                return self.stop_audio();
             }
             Msg::Unfrozen => {
                 self.frozen = None;
@@ -219,7 +229,7 @@ impl App {
             Msg::ItemLoaded(view) => {
                 self.notice = None;
                 self.item = Some(view);
-                Vec::new()
+                self.audio_item_opened()
             }
             Msg::Submitted { segment, version } => {
                 if let Some(line) =
@@ -236,13 +246,14 @@ impl App {
             Msg::IdleLock => {
                 self.locked = true;
                 self.help = false;
-                Vec::new()
+                self.stop_audio()
             }
             Msg::Shutdown => {
                 self.notice = Some("server is shutting down".into());
                 self.quitting = true;
                 vec![Effect::Quit]
             }
+            Msg::Audio(msg) => self.audio_update(msg),
         }
     }
 
@@ -319,7 +330,9 @@ impl App {
             Action::Back if editing => self.close_editor(),
             Action::Back => {
                 self.item = None;
-                vec![Effect::LoadHome]
+                let mut effects = self.audio_item_closed();
+                effects.push(Effect::LoadHome);
+                effects
             }
             Action::Submit => {
                 let Some(item) = self.item.as_mut() else { return Vec::new() };
@@ -354,6 +367,7 @@ impl App {
                 Vec::new()
             }
             Action::Refresh => Vec::new(),
+            action if playback::is_playback_action(action) => self.playback_action(action),
             _ => Vec::new(),
         }
     }
@@ -381,7 +395,10 @@ impl App {
             return vec![Effect::NextTheme];
         }
         if self.item.is_some() && !(self.help && action == Action::Back) {
-            return self.act_on_item(action);
+            let before = self.item.as_ref().and_then(|i| i.current_segment()).map(|s| s.id);
+            let mut effects = self.act_on_item(action);
+            effects.extend(self.follow_selection(before));
+            return effects;
         }
         match action {
             Action::Open => self.open_queue_item(self.selected),
