@@ -9,8 +9,12 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 /// Draws an open item.
 pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, theme: &Theme) {
-    let [list_area, editor_area, audio_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(3), Constraint::Length(1)]).areas(area);
+    let [list_area, editor_area, audio_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(3),
+        Constraint::Length(super::waveform::height(app)),
+    ])
+    .areas(area);
     let title = format!(
         " {} · {} · segment {}/{} ",
         item.project,
@@ -56,9 +60,5 @@ pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, 
             frame.render_widget(Paragraph::new(Span::styled(text, theme.muted())), inner);
         }
     }
-    let _ = app;
-    frame.render_widget(
-        Paragraph::new(Span::styled(" audio: connect with `cloister connect` to listen", theme.muted())),
-        audio_area,
-    );
+    super::waveform::draw_audio(frame, audio_area, app, item, theme);
 }

@@ -2,6 +2,7 @@
 
 mod item;
 mod theme;
+mod waveform;
 
 pub use theme::{BUILTIN_THEMES, Role, Theme, ThemeError};
 
