@@ -40,7 +40,7 @@ impl Cursor {
     /// Up to `max_frames` frames of interleaved `i16` samples; empty when done.
     pub fn next_chunk(&mut self, audio: &Decoded, max_frames: usize) -> Vec<i16> {
         let channels = usize::from(audio.channels.max(1));
-        let mut out = Vec::with_capacity(max_frames * channels);
+        let mut out = Vec::with_capacity(max_frames.min(self.end - self.start) * channels);
         let mut left = max_frames;
         while left > 0 && !self.done {
             if self.next >= self.end {

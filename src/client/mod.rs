@@ -1,5 +1,8 @@
 //! SSH client side: a scriptable TUI session (used by the load tool and end-to-end tests) that
-//! pins the server's host key. It never links the store.
+//! pins the server's host key, and `cloister connect`: host-key check against known_hosts, the
+//! terminal relay and audio playback. It never links the store.
+
+pub mod audio;
 
 use russh::client::{self, Handle, Msg};
 use russh::keys::ssh_key::{PrivateKey, PublicKey};
@@ -30,6 +33,9 @@ pub enum ClientError {
     /// The server sent nothing in time.
     #[error("timed out waiting for {0}")]
     Timeout(String),
+    /// The audio channel sent something this build cannot play.
+    #[error("audio channel: {0}")]
+    Audio(String),
 }
 
 /// Accepts only the pinned host key.
