@@ -56,6 +56,11 @@ fn audit_events(dir: &cloister::datadir::DataDir) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("json line")).collect()
 }
 
+/// Bar characters of the waveform on screen.
+fn has_waveform(text: &str) -> bool {
+    text.chars().filter(|c| ('▁'..='█').contains(c)).count() > 20
+}
+
 async fn server(tmp: &std::path::Path) -> (cloister::datadir::DataDir, cloister::ssh::ServerHandle) {
     let dir = demo_dir(tmp);
     let server = cloister::ssh::start(&dir, "127.0.0.1:0".parse().expect("addr")).await.expect("server starts");
@@ -125,4 +130,110 @@ async fn companion_hears_the_selected_segment_paced_in_real_time() {
     assert_eq!(play["payload"]["segment"], segment);
     assert_eq!((play["payload"]["start_ms"].as_i64(), play["payload"]["end_ms"].as_i64()), (Some(start), Some(end)));
     assert_eq!(play["payload"]["speed"], 1.0);
+}
+
+/// Plays, then pauses, resumes, seeks, loops and speeds up; returns the key→frame delays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_seek_loop_and_speed_change_the_stream_promptly() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (dir, server) = server(tmp.path()).await;
+    let ((_, start, end), _) = first_segment(&dir);
+    let mut screen = Screen::open(&dir, server.addr, "alice", 120, 30, &[]).await;
+    screen.wait_text("call-en-001").await;
+    let heard = listen(AudioChannel::open(screen.handle()).await.expect("audio channel"));
+    screen.send(b"\r").await;
+    screen.wait_text("■ stopped").await;
+    let mut delays = Vec::new();
+    let starts = |out: &MemoryOut| out.events.iter().filter(|(_, e)| matches!(e, OutEvent::Start(_))).count();
+    let mut press = async |keys: &[u8], what: &str, pred: &dyn Fn(&MemoryOut) -> bool| {
+        let sent = Instant::now();
+        screen.send(keys).await;
+        let at = heard_until(&heard, what, pred).await;
+        delays.push((what.to_string(), at.duration_since(sent)));
+    };
+    press(b" ", "play", &|out| starts(out) == 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    press(b" ", "pause", &|out| count(out, &OutEvent::Pause) == 1).await;
+    // Paused: nothing more arrives.
+    let before = heard.lock().expect("lock").out().samples.len();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(heard.lock().expect("lock").out().samples.len(), before, "samples arrived while paused");
+    press(b" ", "resume", &|out| count(out, &OutEvent::Resume) == 1).await;
+    press(b"\x1b[C", "seek", &|out| starts(out) == 2).await;
+    press(b"l", "loop", &|out| starts(out) == 3).await;
+    press(b"]", "speed", &|out| starts(out) == 4).await;
+    let stream = heard.lock().expect("lock").out().stream.clone().expect("stream");
+    assert!(stream.looping && stream.speed_permille == 1250, "{stream:?}");
+    assert!(i64::from(stream.from_ms) > start && i64::from(stream.from_ms) < end, "seeked into the segment: {stream:?}");
+    // Moving to the next segment keeps playing there.
+    press(b"j", "follow", &|out| starts(out) == 5).await;
+    let next = heard.lock().expect("lock").out().stream.clone().expect("stream");
+    assert_eq!(i64::from(next.start_ms), i64::from(next.from_ms));
+    assert!(i64::from(next.start_ms) >= end, "{next:?}");
+    screen.send(b"q").await;
+    screen.wait_closed().await;
+    server.shutdown().await;
+    println!("key → frame: {delays:?}");
+    // Generous for a loaded CI box; the measured figures are in docs/PERFORMANCE.md.
+    for (what, delay) in &delays {
+        assert!(*delay < Duration::from_millis(500), "{what} took {delay:?}");
+    }
+    let log = audit_events(&dir);
+    let plays: Vec<&serde_json::Value> = log.iter().filter(|e| e["kind"] == "audio_play").collect();
+    assert_eq!(plays.len(), 5, "play, seek, loop, speed and the next segment each start a recorded play");
+    assert_eq!(plays[3]["payload"]["speed"], 1.25);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_ssh_gets_the_hint_and_policy_off_streams_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = demo_dir(tmp.path());
+    {
+        // A second project whose policy turns audio off; alice annotates it too (after
+        // calls-demo's ten items in her queue).
+        let store = dir.store().expect("store");
+        let op = Principal::operator();
+        let items =
+            cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
+        let off = ProjectPolicy { audio: AudioPolicy::Off, ..ProjectPolicy::default() };
+        store.create_project(&op, "calls-off", cloister::store::ProjectKind::Transcription, &off).expect("create");
+        store.import_items(&op, "calls-off", &items, &|_| {}).expect("import");
+        store.grant(&op, "alice", Role::Annotator, "calls-off").expect("grant");
+        store.assign_round_robin(&op, "calls-off", &["alice"], "annotate").expect("assign");
+    }
+    let server = cloister::ssh::start(&dir, "127.0.0.1:0".parse().expect("addr")).await.expect("server");
+    // Plain ssh: the waveform and the hint instead of controls; Space only repeats the hint.
+    let mut plain = Screen::open(&dir, server.addr, "alice", 100, 30, &[]).await;
+    plain.wait_text("call-en-001").await;
+    plain.send(b"\r").await;
+    plain.wait_text("audio: connect with `cloister connect` to listen").await;
+    assert!(has_waveform(&plain.text()), "the waveform shows: {}", plain.text());
+    plain.send(b" ").await;
+    plain.pump(Duration::from_millis(300)).await;
+    assert!(!plain.text().contains("playing"), "{}", plain.text());
+    plain.send(b"q").await;
+    plain.wait_closed().await;
+
+    // With an audio channel, in the project whose policy is off: no waveform, no stream.
+    let mut screen = Screen::open(&dir, server.addr, "alice", 100, 30, &[]).await;
+    screen.wait_text("call-en-001").await;
+    let heard = listen(AudioChannel::open(screen.handle()).await.expect("audio channel"));
+    screen.send(&[b'j'; 10]).await;
+    screen.send(b"\r").await;
+    screen.wait_text("calls-off").await;
+    screen.wait_text("audio: off for this project").await;
+    screen.send(b" ").await;
+    screen.pump(Duration::from_millis(500)).await;
+    assert!(heard.lock().expect("lock").out().events.is_empty(), "audio reached the client");
+    assert!(!has_waveform(&screen.text()) && !screen.text().contains("playing"), "{}", screen.text());
+    screen.send(b"q").await;
+    screen.wait_closed().await;
+    server.shutdown().await;
+    let log = audit_events(&dir);
+    let denial = log
+        .iter()
+        .find(|e| e["kind"] == "denial" && e["payload"]["action"] == "ListenAudio")
+        .expect("the refusal is audited");
+    assert!(denial["payload"]["reason"].as_str().expect("reason").contains("audio is off"), "{denial}");
+    assert!(!log.iter().any(|e| e["kind"] == "audio_play"), "nothing played");
 }

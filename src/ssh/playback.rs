@@ -171,7 +171,7 @@ impl SessionAudio {
         };
         let Some(range) = allowed.filter(|s| loaded.playable.contains(s)) else {
             let kind = EventKind::Denial {
-                action: "listen_audio".into(),
+                action: format!("{:?}", crate::policy::Action::ListenAudio),
                 reason: Denial::NotAssigned { segment }.to_string(),
             };
             if let Err(reason) = record(shared, principal, Some(loaded.project), kind).await {
