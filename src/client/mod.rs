@@ -3,6 +3,7 @@
 //! terminal relay and audio playback. It never links the store.
 
 pub mod audio;
+pub mod known_hosts;
 
 use russh::client::{self, Handle, Msg};
 use russh::keys::ssh_key::{PrivateKey, PublicKey};
