@@ -27,6 +27,27 @@ pub trait AudioOut: Send {
     fn stop(&mut self);
 }
 
+impl<T: AudioOut + ?Sized> AudioOut for Box<T> {
+    fn start(&mut self, start: &StreamStart) {
+        (**self).start(start);
+    }
+    fn samples(&mut self, samples: &[i16]) {
+        (**self).samples(samples);
+    }
+    fn pause(&mut self) {
+        (**self).pause();
+    }
+    fn resume(&mut self) {
+        (**self).resume();
+    }
+    fn end(&mut self) {
+        (**self).end();
+    }
+    fn stop(&mut self) {
+        (**self).stop();
+    }
+}
+
 /// Applies frames to an [`AudioOut`], ignoring frames of streams other than the current one (a
 /// seek must never play stale audio).
 #[derive(Debug)]
