@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 /// Longest a starved stream waits for late network data before it plays silence: the device
 /// then glitches once instead of inserting a gap for every late packet.
 const STARVE_WAIT: Duration = Duration::from_millis(200);
+/// How far output may run ahead of the wall clock. A sound card paces itself and stays within
+/// its buffer; a device that takes samples faster than real time (ALSA's null or file sinks) is
+/// held to real time by the [`Keeper`], so it never records or spins minutes of silence.
+const MAX_LEAD: Duration = Duration::from_millis(200);
 /// Most audio a stream buffers; the server sends a quarter second ahead, so this only bounds
 /// memory against a misbehaving server (the oldest samples go first).
 const MAX_BUFFER: Duration = Duration::from_secs(10);
@@ -101,6 +105,46 @@ impl Source for StreamSource {
     }
 }
 
+/// Endless silence that never lets the mixer run more than [`MAX_LEAD`] ahead of real time.
+struct Keeper {
+    channels: NonZero<u16>,
+    rate: NonZero<u32>,
+    started: Instant,
+    produced: u64,
+}
+
+impl Iterator for Keeper {
+    type Item = f32;
+
+    fn next(&mut self) -> Option<f32> {
+        self.produced += 1;
+        if self.produced % 512 == 0 {
+            let per_second = f64::from(self.rate.get()) * f64::from(self.channels.get());
+            let ahead = self.produced as f64 / per_second - self.started.elapsed().as_secs_f64();
+            let lead = ahead - MAX_LEAD.as_secs_f64();
+            if lead > 0.0 {
+                std::thread::sleep(Duration::from_secs_f64(lead));
+            }
+        }
+        Some(0.0)
+    }
+}
+
+impl Source for Keeper {
+    fn current_span_len(&self) -> Option<usize> {
+        None
+    }
+    fn channels(&self) -> rodio::ChannelCount {
+        self.channels
+    }
+    fn sample_rate(&self) -> rodio::SampleRate {
+        self.rate
+    }
+    fn total_duration(&self) -> Option<Duration> {
+        None
+    }
+}
+
 type Device = mpsc::Sender<Box<dyn Source + Send>>;
 
 /// Plays streams on the default output device.
@@ -150,6 +194,8 @@ impl RodioOut {
                     format = ?config.sample_format(),
                     "audio output opened"
                 );
+                let (channels, rate) = (config.channel_count(), config.sample_rate());
+                sink.mixer().add(Keeper { channels, rate, started: Instant::now(), produced: 0 });
                 // Ends when the RodioOut is dropped; the sink closes with it.
                 for source in rx {
                     sink.mixer().add(source);
@@ -274,5 +320,20 @@ mod tests {
         shared.update(|s| s.stopped = true);
         assert_eq!(source.next(), Some(0.0), "the rest of the silent frame");
         assert_eq!(source.next(), None, "stopped");
+    }
+
+    #[test]
+    fn keeper_holds_output_to_real_time() {
+        let mut keeper = Keeper {
+            channels: NonZero::new(1).expect("1"),
+            rate: NonZero::new(10_000).expect("rate"),
+            started: Instant::now(),
+            produced: 0,
+        };
+        let begun = Instant::now();
+        // 0.5 s of samples may run 0.2 s ahead of the clock, no more.
+        assert!((0..5_000).all(|_| keeper.next() == Some(0.0)));
+        let took = begun.elapsed();
+        assert!(took >= Duration::from_millis(280), "{took:?}");
     }
 }
