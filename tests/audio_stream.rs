@@ -237,3 +237,40 @@ async fn plain_ssh_gets_the_hint_and_policy_off_streams_nothing() {
     assert!(denial["payload"]["reason"].as_str().expect("reason").contains("audio is off"), "{denial}");
     assert!(!log.iter().any(|e| e["kind"] == "audio_play"), "nothing played");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_stays_responsive_while_audio_streams() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (dir, server) = server(tmp.path()).await;
+    let mut screen = Screen::open(&dir, server.addr, "alice", 120, 40, &[]).await;
+    screen.wait_text("call-en-001").await;
+    let heard = listen(AudioChannel::open(screen.handle()).await.expect("audio channel"));
+    screen.send(b"\r").await;
+    screen.wait_text("■ stopped").await;
+    // The fastest stream there is: 2×, looping, so it never ends during the test.
+    screen.send(b"]]]]l ").await;
+    screen.wait_text("▶ playing").await;
+    let began = Instant::now();
+    let before = heard.lock().expect("lock").out().samples.len();
+    let mut worst = Duration::ZERO;
+    let mut open = false;
+    while began.elapsed() < Duration::from_secs(2) {
+        let sent = Instant::now();
+        screen.send(b"?").await;
+        open = !open;
+        let want = open;
+        screen.wait_for("help toggled", move |t| t.contains("show/hide this help") == want).await;
+        worst = worst.max(sent.elapsed());
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let elapsed = began.elapsed().as_secs_f64();
+    let streamed = (heard.lock().expect("lock").out().samples.len() - before) as f64 / 32_000.0;
+    println!("worst key → screen while streaming: {worst:?}; {streamed:.2} s of 2× audio in {elapsed:.2} s");
+    // Generous for a loaded 2-core CI box; the figures are in docs/PERFORMANCE.md.
+    assert!(worst < Duration::from_millis(1000), "the TUI slowed to {worst:?} while audio streamed");
+    // The audio kept flowing meanwhile, at its pace and no faster.
+    assert!(streamed > elapsed * 0.7 && streamed < elapsed + 0.5, "{streamed:.2} s of audio in {elapsed:.2} s");
+    screen.send(b"q").await;
+    screen.wait_closed().await;
+    server.shutdown().await;
+}

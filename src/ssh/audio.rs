@@ -109,13 +109,18 @@ impl AudioHub {
     /// Starts the streamer of a newly opened audio channel; it runs until the channel or the
     /// connection ends.
     pub fn start(&self, handle: Handle, channel: ChannelId, credit: Arc<WindowCredit>) -> tokio::task::JoinHandle<()> {
+        self.start_with(SshOutlet { handle, channel }, credit)
+    }
+
+    /// Starts a streamer writing to `outlet` (the SSH channel, or a test's recorder).
+    fn start_with<O: Outlet>(&self, outlet: O, credit: Arc<WindowCredit>) -> tokio::task::JoinHandle<()> {
         let (commands, receiver) = mpsc::channel(COMMAND_QUEUE);
         let (playhead_tx, playhead) = watch::channel(Playhead::default());
         let id = NEXT_LINK.fetch_add(1, Ordering::Relaxed);
         self.link.send_replace(Some(AudioLink { commands, playhead, id }));
         let hub = self.clone();
         tokio::spawn(async move {
-            let mut streamer = Streamer { handle, channel, credit, playhead: playhead_tx, active: None };
+            let mut streamer = Streamer { outlet, credit, playhead: playhead_tx, active: None };
             streamer.run(receiver).await;
             hub.clear(id);
         })
@@ -149,15 +154,32 @@ struct Active {
     reported_ms: i64,
 }
 
-struct Streamer {
+/// Where a streamer's frames go.
+trait Outlet: Send + Sync + 'static {
+    /// Hands over one frame's bytes; false once the channel is gone.
+    fn send(&self, bytes: Vec<u8>) -> impl std::future::Future<Output = bool> + Send;
+}
+
+/// The SSH channel: `Handle::data` hands the bytes to the connection's session loop.
+struct SshOutlet {
     handle: Handle,
     channel: ChannelId,
+}
+
+impl Outlet for SshOutlet {
+    async fn send(&self, bytes: Vec<u8>) -> bool {
+        self.handle.data(self.channel, bytes).await.is_ok()
+    }
+}
+
+struct Streamer<O> {
+    outlet: O,
     credit: Arc<WindowCredit>,
     playhead: watch::Sender<Playhead>,
     active: Option<Active>,
 }
 
-impl Streamer {
+impl<O: Outlet> Streamer<O> {
     async fn run(&mut self, mut commands: mpsc::Receiver<StreamCommand>) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -178,7 +200,7 @@ impl Streamer {
 
     /// Sends a frame; false once the channel is gone.
     async fn send(&self, frame: &Frame) -> bool {
-        self.handle.data(self.channel, frame.encode()).await.is_ok()
+        self.outlet.send(frame.encode()).await
     }
 
     async fn apply(&mut self, command: StreamCommand) -> bool {
@@ -265,5 +287,96 @@ impl Streamer {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::stream::FrameDecoder;
+    use std::sync::Mutex;
+
+    /// Records what the streamer sent, with the time it was sent.
+    #[derive(Clone, Default)]
+    struct Recorder(Arc<Mutex<Vec<(Instant, Frame)>>>);
+
+    impl Outlet for Recorder {
+        async fn send(&self, bytes: Vec<u8>) -> bool {
+            let frames = FrameDecoder::new().feed(&bytes).expect("valid frame");
+            self.0.lock().expect("lock").extend(frames.into_iter().map(|f| (Instant::now(), f)));
+            true
+        }
+    }
+
+    impl Recorder {
+        fn pcm_samples(&self) -> usize {
+            let frames = self.0.lock().expect("lock");
+            frames.iter().map(|(_, f)| if let Frame::Pcm { samples, .. } = f { samples.len() } else { 0 }).sum()
+        }
+        fn has(&self, pred: impl Fn(&Frame) -> bool) -> bool {
+            self.0.lock().expect("lock").iter().any(|(_, f)| pred(f))
+        }
+    }
+
+    fn order() -> PlayOrder {
+        let audio = Decoded { sample_rate: 16_000, channels: 1, samples: vec![0.25; 16_000 * 5] };
+        PlayOrder {
+            generation: 3,
+            audio: Arc::new(audio),
+            segment: 1,
+            start_ms: 0,
+            end_ms: 5_000,
+            from_ms: 0,
+            speed_permille: 2000,
+            looping: true,
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_window_stops_samples_not_commands_and_the_lead_stays_bounded() {
+        let hub = AudioHub::default();
+        let recorder = Recorder::default();
+        let credit = Arc::new(WindowCredit::default());
+        credit.set(0);
+        let _task = hub.start_with(recorder.clone(), Arc::clone(&credit));
+        let link = hub.subscribe().borrow().clone().expect("linked");
+        link.commands.try_send(StreamCommand::Play(order())).expect("play");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The client's window is full: the stream starts but no samples are queued for it …
+        assert!(recorder.has(|f| matches!(f, Frame::Start(s) if s.generation == 3)));
+        assert_eq!(recorder.pcm_samples(), 0);
+        // … the listener is waiting, so the playhead waits too …
+        assert_eq!(link.playhead.borrow().ms, 0);
+        // … and commands still go through at once.
+        link.commands.try_send(StreamCommand::Pause).expect("pause");
+        link.commands.try_send(StreamCommand::Resume).expect("resume");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(recorder.has(|f| matches!(f, Frame::Pause { generation: 3 })));
+        assert!(recorder.has(|f| matches!(f, Frame::Resume { generation: 3 })));
+        // The window opens: samples flow, never more than the lookahead ahead of real time (2×).
+        let opened = Instant::now();
+        credit.set(1 << 20);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let sent = recorder.pcm_samples() as f64;
+        let allowed = (opened.elapsed() + LOOKAHEAD + TICK).as_secs_f64() * 32_000.0;
+        assert!(sent > 0.0 && sent <= allowed, "sent {sent} samples, at most {allowed} allowed");
+        assert!(link.playhead.borrow().ms > 0, "the playhead moves once samples flow");
+        link.commands.try_send(StreamCommand::Stop).expect("stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(recorder.has(|f| matches!(f, Frame::Stop { generation: 3 })));
+        let after = recorder.pcm_samples();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(recorder.pcm_samples(), after, "nothing after stop");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_link_goes_away_with_its_channel() {
+        let hub = AudioHub::default();
+        let task = hub.start_with(Recorder::default(), Arc::new(WindowCredit::default()));
+        assert!(hub.is_linked());
+        let mut links = hub.subscribe();
+        hub.clear_current();
+        assert!(links.has_changed().expect("open") && links.borrow_and_update().is_none());
+        task.abort();
     }
 }
