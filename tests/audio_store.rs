@@ -91,8 +91,7 @@ fn audio_follows_role_assignment_and_policy() {
 
 fn import_with_policy(store: &cloister::store::Store, name: &str, policy: &ProjectPolicy) {
     let op = Principal::operator();
-    let items =
-        cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
+    let items = cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
     store.create_project(&op, name, cloister::store::ProjectKind::Transcription, policy).expect("create");
     store.import_items(&op, name, &items, &|_| {}).expect("import");
 }

@@ -101,7 +101,8 @@ async fn companion_hears_the_selected_segment_paced_in_real_time() {
     assert_eq!((stream.segment, i64::from(stream.start_ms), i64::from(stream.end_ms)), (segment, start, end));
     assert_eq!((stream.sample_rate, stream.channels, stream.speed_permille, stream.looping), (16_000, 1, 1000, false));
     // Exactly the segment's samples, in order, nothing more.
-    let expected = Cursor::new(&audio, start as u32, end as u32, start as u32, false).next_chunk(&audio, usize::MAX / 2);
+    let expected =
+        Cursor::new(&audio, start as u32, end as u32, start as u32, false).next_chunk(&audio, usize::MAX / 2);
     assert_eq!(out.out().samples.len(), expected.len());
     assert!(out.out().samples == expected, "the PCM differs from the source segment");
     // Paced: never more than the lookahead ahead of real time, and the whole segment takes its
@@ -164,7 +165,10 @@ async fn pause_seek_loop_and_speed_change_the_stream_promptly() {
     press(b"]", "speed", &|out| starts(out) == 4).await;
     let stream = heard.lock().expect("lock").out().stream.clone().expect("stream");
     assert!(stream.looping && stream.speed_permille == 1250, "{stream:?}");
-    assert!(i64::from(stream.from_ms) > start && i64::from(stream.from_ms) < end, "seeked into the segment: {stream:?}");
+    assert!(
+        i64::from(stream.from_ms) > start && i64::from(stream.from_ms) < end,
+        "seeked into the segment: {stream:?}"
+    );
     // Moving to the next segment keeps playing there.
     press(b"j", "follow", &|out| starts(out) == 5).await;
     let next = heard.lock().expect("lock").out().stream.clone().expect("stream");

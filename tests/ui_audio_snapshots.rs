@@ -20,7 +20,8 @@ fn segment(id: i64, start_ms: i64, end_ms: i64) -> SegmentLine {
 
 /// An item of four segments over 12 s with a waveform of speech bursts and pauses.
 fn app() -> App {
-    let identity = Identity { user: "alice".into(), role: "annotator".into(), session: "5e55107d0042".into(), read_only: false };
+    let identity =
+        Identity { user: "alice".into(), role: "annotator".into(), session: "5e55107d0042".into(), read_only: false };
     let (mut app, _) = App::new(identity);
     let view = ItemView {
         item_id: 1,
@@ -28,7 +29,12 @@ fn app() -> App {
         project: "calls-demo".into(),
         project_id: 1,
         queue_index: 0,
-        segments: vec![segment(1, 0, 2_600), segment(2, 3_000, 6_200), segment(3, 6_500, 9_000), segment(4, 9_400, 12_000)],
+        segments: vec![
+            segment(1, 0, 2_600),
+            segment(2, 3_000, 6_200),
+            segment(3, 6_500, 9_000),
+            segment(4, 9_400, 12_000),
+        ],
         current: 1,
         editor: None,
         read_only: false,

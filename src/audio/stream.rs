@@ -26,7 +26,9 @@ const KIND_STOP: u8 = 6;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
     /// The frame was written by another version of the format.
-    #[error("audio frame version {found} is not supported (this build reads version {FRAME_VERSION}); use a matching `cloister connect`")]
+    #[error(
+        "audio frame version {found} is not supported (this build reads version {FRAME_VERSION}); use a matching `cloister connect`"
+    )]
     Version {
         /// The version byte found.
         found: u8,

@@ -31,9 +31,10 @@ pub struct ConnectArgs {
 
 /// Runs the client; the exit code is the remote session's.
 pub fn run(args: ConnectArgs) -> Result<u8, CliError> {
-    let (user, host) = args.destination.split_once('@').filter(|(u, h)| !u.is_empty() && !h.is_empty()).ok_or_else(
-        || CliError::Usage(format!("destination {:?} is not user@host, e.g. alice@annotate.example", args.destination)),
-    )?;
+    let (user, host) =
+        args.destination.split_once('@').filter(|(u, h)| !u.is_empty() && !h.is_empty()).ok_or_else(|| {
+            CliError::Usage(format!("destination {:?} is not user@host, e.g. alice@annotate.example", args.destination))
+        })?;
     let known_hosts = match args.known_hosts.or_else(known_hosts::default_path) {
         Some(path) => path,
         None => return Err(CliError::Usage("HOME is not set: pass --known-hosts FILE".into())),

@@ -6,6 +6,7 @@ mod connect;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
+mod loadtest_audio;
 mod pii;
 mod serve;
 

@@ -101,7 +101,10 @@ async fn verify_host(destination: &Destination, key: &PublicKey) -> Result<(), C
             }
             known_hosts::learn(path, host, *port, key)
                 .map_err(|e| ClientError::Key { path: file.clone(), reason: e.to_string() })?;
-            eprint!("Warning: Permanently added '{name}' ({}) to the list of known hosts.\r\n", algorithm_label(key.algorithm()));
+            eprint!(
+                "Warning: Permanently added '{name}' ({}) to the list of known hosts.\r\n",
+                algorithm_label(key.algorithm())
+            );
             Ok(())
         }
     }

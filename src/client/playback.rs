@@ -226,13 +226,8 @@ impl AudioOut for RodioOut {
             return;
         };
         let shared = Arc::new(Shared::default());
-        let source = StreamSource {
-            shared: Arc::clone(&shared),
-            local: VecDeque::new(),
-            channels,
-            rate,
-            starved_since: None,
-        };
+        let source =
+            StreamSource { shared: Arc::clone(&shared), local: VecDeque::new(), channels, rate, starved_since: None };
         // The client changes the rate: speech plays faster or slower (and higher or lower).
         let speed = f32::from(start.speed_permille) / 1000.0;
         self.max_samples = MAX_BUFFER.as_secs() as usize * start.sample_rate as usize * usize::from(start.channels);

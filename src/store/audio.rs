@@ -69,9 +69,11 @@ impl Store {
         // Context neighbours are shown masked; their audio would unmask them, so only assigned
         // segments (context 0) are playable.
         let visible = self.visible_segments(by, item, &roles, 0)?;
-        let mut stmt =
-            self.conn.prepare_cached("SELECT id, start_ms, end_ms FROM segments WHERE item_id = ?1 ORDER BY position")?;
-        let rows = stmt.query_map([item], |r| Ok(PlayableSegment { id: r.get(0)?, start_ms: r.get(1)?, end_ms: r.get(2)? }))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, start_ms, end_ms FROM segments WHERE item_id = ?1 ORDER BY position")?;
+        let rows =
+            stmt.query_map([item], |r| Ok(PlayableSegment { id: r.get(0)?, start_ms: r.get(1)?, end_ms: r.get(2)? }))?;
         let mut playable = Vec::new();
         for row in rows {
             let segment = row?;

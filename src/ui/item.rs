@@ -9,12 +9,9 @@ use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
 /// Draws an open item.
 pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, theme: &Theme) {
-    let [list_area, editor_area, audio_area] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(3),
-        Constraint::Length(super::waveform::height(app)),
-    ])
-    .areas(area);
+    let [list_area, editor_area, audio_area] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(3), Constraint::Length(super::waveform::height(app))])
+            .areas(area);
     let title = format!(
         " {} · {} · segment {}/{} ",
         item.project,

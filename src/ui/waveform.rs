@@ -92,7 +92,11 @@ impl View {
             } else {
                 match selected {
                     Some((start, end)) if from < end && to > start => {
-                        if to <= app.playback.position_ms { theme.style(Role::Progress) } else { theme.style(Role::Text) }
+                        if to <= app.playback.position_ms {
+                            theme.style(Role::Progress)
+                        } else {
+                            theme.style(Role::Text)
+                        }
                     }
                     _ => theme.muted(),
                 }

@@ -88,4 +88,3 @@ impl Client {
         (status.code(), stderr)
     }
 }
-
