@@ -67,6 +67,11 @@ actions! {
     NextItem = "next_item", "next item";
     PrevItem = "prev_item", "previous item";
     PlayPause = "play_pause", "play / pause audio";
+    SeekBack = "seek_back", "audio: back 2 s";
+    SeekForward = "seek_forward", "audio: forward 2 s";
+    LoopSegment = "loop_segment", "audio: loop the segment on/off";
+    Slower = "slower", "audio: slower (down to 0.5×)";
+    Faster = "faster", "audio: faster (up to 2×)";
     Left = "left", "editor: cursor left";
     Right = "right", "editor: cursor right";
     LineStart = "line_start", "editor: start of text";
@@ -138,6 +143,11 @@ impl Default for Keymap {
             ((KeyCode::PageDown, none), Action::NextItem),
             ((KeyCode::PageUp, none), Action::PrevItem),
             ((KeyCode::Char(' '), none), Action::PlayPause),
+            ((KeyCode::Left, none), Action::SeekBack),
+            ((KeyCode::Right, none), Action::SeekForward),
+            ((KeyCode::Char('l'), none), Action::LoopSegment),
+            ((KeyCode::Char('['), none), Action::Slower),
+            ((KeyCode::Char(']'), none), Action::Faster),
             ((KeyCode::Char('T'), KeyModifiers::SHIFT), Action::NextTheme),
             ((KeyCode::Char('s'), KeyModifiers::CTRL), Action::Submit),
             ((KeyCode::Char('s'), none), Action::Speaker),
@@ -175,10 +185,11 @@ impl Default for Keymap {
             ((KeyCode::Backspace, alt), Action::DeleteWord),
             ((KeyCode::Char('z'), ctrl), Action::Undo),
             ((KeyCode::Char('y'), ctrl), Action::Redo),
+            ((KeyCode::Char('p'), ctrl), Action::PlayPause),
             ((KeyCode::Char('c'), ctrl), Action::Quit),
             ((KeyCode::PageDown, none), Action::NextItem),
             ((KeyCode::PageUp, none), Action::PrevItem),
-            ((KeyCode::Char('p'), ctrl), Action::MarkPii),
+            ((KeyCode::Char('t'), ctrl), Action::MarkPii),
             ((KeyCode::Enter, none), Action::Confirm),
             ((KeyCode::Tab, none), Action::NextField),
         ];

@@ -6,6 +6,7 @@ pub mod editor;
 mod item;
 mod keymap;
 mod picker;
+mod playback;
 mod preference;
 mod prompt;
 mod screens;
@@ -14,6 +15,7 @@ pub mod word_diff;
 pub use item::{ItemView, Mark, SegmentEdit, SegmentLine, Stage, VersionLine, time_code};
 pub use keymap::{Action, Keymap, KeymapError, Mode, key_label};
 pub use picker::{PII_TYPES, Picker, PickerPurpose};
+pub use playback::{AudioMsg, AudioRequest, AudioState, CONNECT_HINT, Playback, SPEEDS, Waveform, speed_label};
 pub use preference::{Choice, Judgment, JudgmentLine, PrefFocus, PrefView, Side};
 pub use prompt::{Prompt, PromptPurpose};
 
@@ -134,6 +136,8 @@ pub enum Msg {
     Frozen(String),
     /// The audit log recovered.
     Unfrozen,
+    /// News from the audio side: channel paired, waveform loaded, playhead moved.
+    Audio(AudioMsg),
 }
 
 /// Side effects the session task runs for the app.
@@ -203,6 +207,8 @@ pub enum Effect {
     DeniedEdit,
     /// End the session (restore the terminal, exit status 0).
     Quit,
+    /// Load, play, pause or stop the open item's audio.
+    Audio(AudioRequest),
 }
 
 /// The whole state of one session's UI.
@@ -230,6 +236,8 @@ pub struct App {
     pub quitting: bool,
     /// The audit log is failing: the session shows why and accepts no action (fail closed).
     pub frozen: Option<String>,
+    /// Audio of the open item and its playback.
+    pub playback: Playback,
 }
 
 impl App {
@@ -247,6 +255,7 @@ impl App {
             notice: None,
             quitting: false,
             frozen: None,
+            playback: Playback::default(),
         };
         (app, vec![Effect::LoadHome])
     }
@@ -256,7 +265,8 @@ impl App {
         match msg {
             Msg::Frozen(reason) => {
                 self.frozen = Some(reason);
-                return Vec::new();
+                // Plays cannot be recorded now: nothing keeps playing.
+                return self.stop_audio();
             }
             Msg::Unfrozen => {
                 self.frozen = None;
@@ -301,7 +311,7 @@ impl App {
                     view.segments.iter().find_map(|s| s.rejection.clone()).map(|r| format!("QA rejected: {r}"));
                 self.pref = None;
                 self.item = Some(view);
-                Vec::new()
+                self.audio_item_opened()
             }
             Msg::PreferenceLoaded(view) => {
                 self.notice = None;
@@ -347,13 +357,14 @@ impl App {
             Msg::IdleLock => {
                 self.locked = true;
                 self.help = false;
-                Vec::new()
+                self.stop_audio()
             }
             Msg::Shutdown => {
                 self.notice = Some("server is shutting down".into());
                 self.quitting = true;
                 vec![Effect::Quit]
             }
+            Msg::Audio(msg) => self.audio_update(msg),
         }
     }
 
@@ -392,7 +403,10 @@ impl App {
             return self.act_on_pref(action);
         }
         if self.item.is_some() {
-            return self.act_on_item(action);
+            let before = self.item.as_ref().and_then(|i| i.current_segment()).map(|s| s.id);
+            let mut effects = self.act_on_item(action);
+            effects.extend(self.follow_selection(before));
+            return effects;
         }
         match action {
             Action::Open => self.open_queue_item(self.selected),

@@ -118,7 +118,7 @@ impl App {
         Vec::new()
     }
 
-    /// Ctrl-P in the editor: the first press anchors, the second picks the span's type.
+    /// Ctrl-T in the editor: the first press anchors, the second picks the span's type.
     fn mark_pii(&mut self) -> Vec<Effect> {
         let Some(item) = self.item.as_mut() else { return Vec::new() };
         let Some(editor) = item.editor.as_ref() else { return Vec::new() };
@@ -186,7 +186,9 @@ impl App {
             }
             Action::Back => {
                 self.item = None;
-                vec![Effect::LoadHome]
+                let mut effects = self.audio_item_closed();
+                effects.push(Effect::LoadHome);
+                effects
             }
             Action::Submit => self.submit_segment(),
             Action::Speaker => self.cycle_speaker(),
@@ -230,6 +232,7 @@ impl App {
                 self.help = !self.help;
                 Vec::new()
             }
+            action if super::playback::is_playback_action(action) => self.playback_action(action),
             _ => Vec::new(),
         }
     }

@@ -1,7 +1,13 @@
-//! Audio decoding on the host, in memory only (rodio with decode-only features).
+//! Audio on the host, in memory only: decoding (rodio with decode-only features), the waveform
+//! envelope, real-time pacing and the audio channel's frame format.
+
+pub mod pacer;
+pub mod stream;
+pub mod waveform;
 
 use rodio::Source;
 use std::io::Cursor;
+use zeroize::Zeroize;
 
 /// Errors decoding audio.
 #[derive(Debug, thiserror::Error)]
@@ -25,6 +31,13 @@ pub struct Decoded {
     pub samples: Vec<f32>,
 }
 
+impl Drop for Decoded {
+    // Decoded speech is as sensitive as the sealed file it came from: wipe it when done.
+    fn drop(&mut self) {
+        self.samples.zeroize();
+    }
+}
+
 impl Decoded {
     /// Duration in whole milliseconds, rounded up.
     pub fn duration_ms(&self) -> i64 {
@@ -35,7 +48,9 @@ impl Decoded {
 
 /// Decodes a whole file held in memory.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, AudioError> {
-    let decoder = rodio::Decoder::new(Cursor::new(bytes.to_vec())).map_err(|e| AudioError::Format(e.to_string()))?;
+    // The decoder owns its copy of the file; Zeroizing wipes it when the decoder is dropped.
+    let copy: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(bytes.to_vec());
+    let decoder = rodio::Decoder::new(Cursor::new(copy)).map_err(|e| AudioError::Format(e.to_string()))?;
     let sample_rate = decoder.sample_rate().get();
     let channels = decoder.channels().get();
     let samples: Vec<f32> = decoder.collect();

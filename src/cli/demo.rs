@@ -92,5 +92,12 @@ pub fn setup(dir: &DataDir, listen: SocketAddr, fixtures: &Path) -> Result<(), C
             ip = listen.ip(),
         );
     }
+    println!(
+        "to hear the audio too (a build with --features playback):\n  cloister connect --known-hosts {kh} -i {key} -p {port} alice@{ip}",
+        kh = known_hosts.display(),
+        key = demo_keys.join("alice").display(),
+        port = listen.port(),
+        ip = listen.ip(),
+    );
     Ok(())
 }

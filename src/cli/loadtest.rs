@@ -27,7 +27,8 @@ pub struct LoadArgs {
     #[arg(long)]
     pub json: bool,
     /// `navigate`: move through the queue with j/k; `type`: open an item, edit a segment and
-    /// type letters (bytes per typed character).
+    /// type letters (bytes per typed character); `audio`: play, pause and seek over the audio
+    /// channel (key→frame latency).
     #[arg(long, default_value = "navigate")]
     pub mode: String,
     /// The server's `audit.synchronous`: `full` (fsync per batch) or `normal`.
@@ -56,7 +57,7 @@ pub struct LoadReport {
     pub rss_base_kib: u64,
 }
 
-fn rss_kib(pid: u32) -> u64 {
+pub(super) fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
@@ -64,7 +65,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<Vec<(String, PrivateKey)>, CliError> {
+pub(super) fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<Vec<(String, PrivateKey)>, CliError> {
     super::demo::setup(
         dir,
         "127.0.0.1:2222".parse().map_err(|_| CliError::Usage("addr".into()))?,
@@ -99,12 +100,12 @@ fn default_fixtures() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-fn free_port() -> Result<SocketAddr, CliError> {
+pub(super) fn free_port() -> Result<SocketAddr, CliError> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?)
 }
 
-async fn wait_listening(addr: SocketAddr) -> Result<(), CliError> {
+pub(super) async fn wait_listening(addr: SocketAddr) -> Result<(), CliError> {
     for _ in 0..200 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());
@@ -193,6 +194,9 @@ async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -
 
 /// Runs the load test.
 pub fn run(args: LoadArgs) -> Result<u8, CliError> {
+    if args.mode == "audio" {
+        return super::loadtest_audio::run(args);
+    }
     let tmp = std::env::temp_dir().join(format!("cloister-load-{}", std::process::id()));
     let dir = DataDir::new(&tmp);
     let users = setup(&dir, args.sessions, &args.audit_sync)?;

@@ -2,9 +2,11 @@
 
 mod admin;
 mod audit;
+mod connect;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
+mod loadtest_audio;
 mod pii;
 mod serve;
 
@@ -42,6 +44,9 @@ pub enum CliError {
     /// The audit log failed or refused.
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    /// `cloister connect` failed: host key, login or connection.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
 }
 
 /// cloister: annotate sensitive speech and RLHF data over SSH, with nothing leaving the host.
@@ -86,6 +91,8 @@ pub enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Connect to a server like `ssh`, and listen to the session's audio (docs/AUDIO.md).
+    Connect(connect::ConnectArgs),
     /// Measure latency, bytes per key and memory per session against a fresh server.
     Loadtest(loadtest::LoadArgs),
     /// Import a dataset into a project (created if missing). All-or-nothing.
@@ -190,6 +197,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Grant { data, user, role, project } => admin::grant(data, &user, &role, project.as_deref()),
         Command::Assign { data, project, to, stage } => admin::assign(data, &project, &to, &stage),
         Command::Loadtest(args) => loadtest::run(args),
+        Command::Connect(args) => connect::run(args),
         Command::Serve { data, listen } => {
             let dir = DataDir::new(data);
             let listen = match listen {

@@ -1,5 +1,13 @@
 //! SSH client side: a scriptable TUI session (used by the load tool and end-to-end tests) that
-//! pins the server's host key. It never links the store.
+//! pins the server's host key, and `cloister connect`: host-key check against known_hosts, the
+//! terminal relay and audio playback. It never links the store.
+
+pub mod audio;
+pub mod connect;
+pub mod known_hosts;
+#[cfg(feature = "playback")]
+pub mod playback;
+pub mod relay;
 
 use russh::client::{self, Handle, Msg};
 use russh::keys::ssh_key::{PrivateKey, PublicKey};
@@ -30,6 +38,57 @@ pub enum ClientError {
     /// The server sent nothing in time.
     #[error("timed out waiting for {0}")]
     Timeout(String),
+    /// The audio channel sent something this build cannot play.
+    #[error("audio channel: {0}")]
+    Audio(String),
+    /// The server's host key differs from the one known_hosts records: refused.
+    #[error(
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         @    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n\
+         @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n\
+         {host} offered host key {fingerprint}, but {file}:{line} records another key of that type.\n\
+         Someone could be intercepting the connection, or the server's key was replaced. Refusing to connect.\n\
+         If the admin confirms the new key, remove line {line} of {file} \
+         (ssh-keygen -R '{host}' -f {file}) and connect again."
+    )]
+    HostKeyChanged {
+        /// The host as recorded, e.g. `[127.0.0.1]:2222`.
+        host: String,
+        /// SHA-256 fingerprint of the key offered.
+        fingerprint: String,
+        /// The known_hosts file.
+        file: String,
+        /// The line recording the other key.
+        line: usize,
+    },
+    /// The server's host key is marked `@revoked`: refused.
+    #[error("{host} offered host key {fingerprint}, which {file}:{line} marks @revoked; refusing to connect")]
+    HostKeyRevoked {
+        /// The host as recorded.
+        host: String,
+        /// SHA-256 fingerprint of the key offered.
+        fingerprint: String,
+        /// The known_hosts file.
+        file: String,
+        /// The revocation line.
+        line: usize,
+    },
+    /// The host is unknown and there is no terminal to ask.
+    #[error(
+        "{host} is not in {file} and there is no terminal to ask: check its key {fingerprint} with the admin, \
+         then connect with --accept-new (or add the key to {file})"
+    )]
+    HostKeyUnknown {
+        /// The host as it would be recorded.
+        host: String,
+        /// SHA-256 fingerprint of the key offered.
+        fingerprint: String,
+        /// The known_hosts file.
+        file: String,
+    },
+    /// The local terminal failed.
+    #[error("terminal: {0}")]
+    Terminal(#[from] std::io::Error),
 }
 
 /// Accepts only the pinned host key.

@@ -3,8 +3,10 @@
 //! This is the only place that knows who may do what. The store asks it before every read and
 //! write; the UI only mirrors its answers.
 
+mod audio;
 mod project;
 
+pub use audio::decide_audio;
 pub use project::{AudioPolicy, ProjectPolicy, RevealPolicy};
 
 use std::fmt;
@@ -89,6 +91,8 @@ pub enum Action {
     Adjudicate,
     /// Unmask one PII span, with a reason.
     Reveal,
+    /// Hear an item's audio (streamed to `cloister connect`, never sent as a file).
+    ListenAudio,
 }
 
 /// How data may be shown when access is allowed.
@@ -165,6 +169,20 @@ pub enum Denial {
         /// Its state.
         state: String,
     },
+    /// The project's policy turns audio off.
+    #[error("audio is off for project {project} (policy audio = \"off\")")]
+    AudioOff {
+        /// The project.
+        project: i64,
+    },
+    /// The project's policy does not let this role listen.
+    #[error("role {role} may not listen to project {project}'s audio (policy audio_roles)")]
+    AudioRole {
+        /// The role held.
+        role: Role,
+        /// The project.
+        project: i64,
+    },
 }
 
 /// Decides an action on a project for a principal whose data roles there are `roles`.
@@ -189,7 +207,7 @@ pub fn decide_project(
                 Err(Denial::NoGrant { project })
             }
         }
-        Action::ReadContent | Action::Reveal => {
+        Action::ReadContent | Action::Reveal | Action::ListenAudio => {
             // Separation of duties: admin alone never reads content.
             if roles.is_empty() {
                 return Err(Denial::NoGrant { project });

@@ -22,6 +22,8 @@ pub struct ProjectPolicy {
     pub retention_days: u32,
     /// Audio streaming.
     pub audio: AudioPolicy,
+    /// Data roles that may listen to the audio (annotators and QA only on their assigned segments).
+    pub audio_roles: Vec<String>,
     /// Whether admins may export the project.
     pub export_allowed: bool,
     /// Admin approvals an export needs (1 or 2).
@@ -68,6 +70,7 @@ impl Default for ProjectPolicy {
             context: 1,
             retention_days: 90,
             audio: AudioPolicy::Stream,
+            audio_roles: ["annotator", "qa", "reviewer"].map(String::from).to_vec(),
             export_allowed: true,
             export_approvals: 1,
             labels: labels.into_iter().collect(),
@@ -101,6 +104,9 @@ impl ProjectPolicy {
         }
         if !(1..=3600).contains(&self.reveal.seconds) {
             return Err(format!("reveal.seconds = {} is invalid: use 1 to 3600", self.reveal.seconds));
+        }
+        if let Some(bad) = self.audio_roles.iter().find(|r| !["annotator", "qa", "reviewer"].contains(&r.as_str())) {
+            return Err(format!("audio_roles contains {bad:?}: use annotator, qa and/or reviewer"));
         }
         // Checked here so masking can never silently run without the project's dictionary.
         crate::pii::DetectOptions::with_names(&self.known_names).map_err(|e| format!("known_names: {e}"))?;

@@ -82,7 +82,8 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
     let who = principal.clone();
     let result = match effect {
         Effect::LoadHome => return Some(load_home(shared, principal).await),
-        Effect::Quit | Effect::NextTheme => return None,
+        // Audio effects are run by the session's audio (ssh/audio.rs), which owns the decoded audio.
+        Effect::Quit | Effect::NextTheme | Effect::Audio(_) => return None,
         Effect::DeniedEdit => {
             let kind = EventKind::Denial { action: "edit".into(), reason: "read-only or context segment".into() };
             return record(shared, principal, None, kind).await.err().map(Msg::Frozen);

@@ -3,6 +3,7 @@
 //! never awaits the session handle inside a callback.
 
 use super::SshError;
+use super::audio::{AudioHub, SUBSYSTEM};
 use super::output::WindowCredit;
 use super::server::Shared;
 use super::session::{self, SessionEvent, SessionParams};
@@ -36,6 +37,19 @@ pub struct ConnectionHandler {
     fingerprint: String,
     session_id: String,
     channels: HashMap<ChannelId, ChannelState>,
+    /// Pairs this connection's audio channel with its shell session.
+    audio: AudioHub,
+    /// The audio channel and its streamer, aborted when the channel or the connection ends.
+    audio_channel: Option<(ChannelId, AbortOnDrop)>,
+}
+
+/// Aborts a task when dropped (the handler is dropped when the connection ends).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl ConnectionHandler {
@@ -50,6 +64,8 @@ impl ConnectionHandler {
             fingerprint: String::new(),
             session_id: hex::encode(id),
             channels: HashMap::new(),
+            audio: AudioHub::default(),
+            audio_channel: None,
         }
     }
 }
@@ -207,6 +223,7 @@ impl russh::server::Handler for ConnectionHandler {
             slot,
             client,
             peer: self.peer.to_string(),
+            audio: self.audio.subscribe(),
         };
         session.channel_success(channel)?;
         tokio::spawn(session::run(params, rx));
@@ -238,8 +255,19 @@ impl russh::server::Handler for ConnectionHandler {
         name: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        tracing::debug!(subsystem = name, "subsystem refused");
-        session.channel_failure(channel)?;
+        let open = self.principal.is_some() && self.audio_channel.is_none();
+        match self.channels.get(&channel) {
+            Some(state) if name == SUBSYSTEM && open && state.input.is_none() => {
+                session.channel_success(channel)?;
+                let task = self.audio.start(session.handle(), channel, Arc::clone(&state.credit));
+                self.audio_channel = Some((channel, AbortOnDrop(task)));
+                tracing::info!(user = ?self.principal.as_ref().map(|p| &p.name), "audio channel opened");
+            }
+            _ => {
+                tracing::debug!(subsystem = name, "subsystem refused");
+                session.channel_failure(channel)?;
+            }
+        }
         Ok(())
     }
 
@@ -292,6 +320,10 @@ impl russh::server::Handler for ConnectionHandler {
     async fn channel_close(&mut self, channel: ChannelId, _session: &mut Session) -> Result<(), Self::Error> {
         // Dropping the sender ends the session task.
         self.channels.remove(&channel);
+        if self.audio_channel.as_ref().is_some_and(|(id, _)| *id == channel) {
+            self.audio_channel = None;
+            self.audio.clear_current();
+        }
         Ok(())
     }
 }

@@ -2,11 +2,13 @@
 //! handler per connection, `session` is the per-shell task, `input` decodes bytes into keys and
 //! `output` is the bounded path back to the client.
 
+pub mod audio;
 mod effects;
 mod handler;
 pub mod input;
 mod loaders;
 mod output;
+mod playback;
 pub mod server;
 mod session;
 

@@ -38,6 +38,12 @@ impl WindowCredit {
         self.notify.notify_waiters();
     }
 
+    /// Takes `len` bytes of credit if the window has them now; never waits (the audio stream
+    /// skips a tick instead, so it can never queue more than the client accepts).
+    pub fn try_take(&self, len: u64) -> bool {
+        self.credit.fetch_update(Ordering::AcqRel, Ordering::Acquire, |c| c.checked_sub(len)).is_ok()
+    }
+
     async fn take(&self, len: u64) {
         loop {
             let notified = self.notify.notified();

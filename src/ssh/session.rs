@@ -5,6 +5,7 @@ use super::input::{Input, InputDecoder};
 use super::output::{FrameWriter, OutputStats, WindowCredit};
 
 use super::effects::{identity, next_theme, record, run_effect, session_theme};
+use super::playback::SessionAudio;
 use super::server::{SessionSlot, Shared};
 use crate::app::{App, Effect, Keymap, Mode, Msg, key_label};
 use crate::audit::{EventKind, Health};
@@ -59,6 +60,8 @@ pub struct SessionParams {
     pub client: String,
     /// The client's address.
     pub peer: String,
+    /// The connection's audio channel, when `cloister connect` opened one.
+    pub audio: tokio::sync::watch::Receiver<Option<super::audio::AudioLink>>,
 }
 
 type SshTerminal = Terminal<CrosstermBackend<FrameWriter>>;
@@ -98,7 +101,9 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
         slot,
         client,
         peer,
+        audio,
     } = params;
+    let mut audio = SessionAudio::new(audio);
     let stats = Arc::new(OutputStats::default());
     let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
     let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
@@ -110,7 +115,8 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let mut theme_name = chosen.unwrap_or_else(|| shared.config.ui.theme.clone());
     let mut theme = session_theme(&shared, &theme_name, &term, no_color);
     let keymap = shared.keymap.clone();
-    let (mut app, effects) = App::new(identity(&shared, &principal).await);
+    let (mut app, mut effects) = App::new(identity(&shared, &principal).await);
+    effects.extend(app.update(audio.linked()));
     tracing::info!(user = %principal.name, session = %principal.session, cols, rows, %term, "session started");
     if let Err(reason) = record(&shared, &principal, None, EventKind::SessionStart { cols, rows, client, peer }).await {
         app.update(Msg::Frozen(reason));
@@ -139,6 +145,13 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 theme_name = next_theme(&shared, &principal, &theme_name).await;
                 theme = session_theme(&shared, &theme_name, &term, no_color);
                 let _ = terminal.clear();
+                continue;
+            }
+            if let Effect::Audio(request) = effect {
+                for msg in audio.run(&shared, &principal, request).await {
+                    pending.extend(app.update(msg));
+                }
+                dirty = true;
                 continue;
             }
             if let Some(msg) = run_effect(&shared, &principal, effect).await {
@@ -229,6 +242,10 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 }));
                 dirty = true;
             }
+            msg = audio.changed() => {
+                pending.extend(app.update(msg));
+                dirty = true;
+            }
             _ = shutdown.changed() => {
                 pending.extend(app.update(Msg::Shutdown));
                 dirty = true;
@@ -237,6 +254,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     }
     // Stop taking input first so the connection handler never waits on a queue nobody drains.
     drop(events);
+    audio.stop();
     // A dropped connection loses nothing: the open editor's text becomes the draft.
     for effect in app.update(Msg::AutosaveDue).into_iter().chain(pending) {
         if matches!(effect, Effect::SaveDraft { .. } | Effect::Submit { .. }) {

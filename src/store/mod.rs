@@ -3,6 +3,7 @@
 
 mod access;
 mod annotation;
+mod audio;
 mod content;
 mod import;
 mod preference;
@@ -14,6 +15,7 @@ mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
+pub use audio::{ItemAudio, PlayableSegment};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
 pub use preference::{JudgmentView, PreferenceView};

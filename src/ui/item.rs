@@ -15,8 +15,12 @@ pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, 
         Stage::Annotate => 4,
         Stage::Qa | Stage::Review => 7,
     };
-    let [list_area, detail_area, audio_area] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(detail_height), Constraint::Length(1)]).areas(area);
+    let [list_area, detail_area, audio_area] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(detail_height),
+        Constraint::Length(super::waveform::height(app)),
+    ])
+    .areas(area);
     let stage = match item.stage {
         Stage::Annotate => "",
         Stage::Qa => "QA · ",
@@ -40,11 +44,7 @@ pub fn draw_item(frame: &mut Frame<'_>, area: Rect, app: &App, item: &ItemView, 
         Stage::Qa => draw_diff(frame, detail_area, item, theme),
         Stage::Review => draw_versions(frame, detail_area, item, theme),
     }
-    let _ = app;
-    frame.render_widget(
-        Paragraph::new(Span::styled(" audio: connect with `cloister connect` to listen", theme.muted())),
-        audio_area,
-    );
+    super::waveform::draw_audio(frame, audio_area, app, item, theme);
 }
 
 fn segment_row<'a>(item: &ItemView, s: &'a SegmentLine, theme: &Theme) -> ListItem<'a> {

@@ -4,6 +4,7 @@ mod item;
 mod overlay;
 mod preference;
 mod theme;
+mod waveform;
 
 pub use theme::{BUILTIN_THEMES, Role, Theme, ThemeError};
 

@@ -30,6 +30,11 @@ impl Screen {
         Screen { shell, parser: vt100::Parser::new(rows, cols, 0), raw: Vec::new(), _handle: handle }
     }
 
+    /// The connection, e.g. to open `cloister connect`'s audio channel next to the shell.
+    pub fn handle(&self) -> &russh::client::Handle<cloister::client::PinnedHost> {
+        &self._handle
+    }
+
     /// The screen's text.
     pub fn text(&self) -> String {
         self.parser.screen().contents()

@@ -78,7 +78,7 @@ fn label_picker_sets_one_value_per_group_and_saves_on_close() {
 }
 
 #[test]
-fn ctrl_p_twice_marks_a_typed_pii_span() {
+fn ctrl_t_twice_marks_a_typed_pii_span() {
     let mut app = app_with(Stage::Annotate);
     act(&mut app, Action::Open);
     act(&mut app, Action::LineStart);
