@@ -96,7 +96,8 @@ async fn companion_hears_the_selected_segment_paced_in_real_time() {
     let ended = heard_until(&heard, "the end of the segment", |out| count(out, &OutEvent::End) == 1).await;
     screen.wait_text("■ stopped").await;
 
-    let out = heard.lock().expect("lock");
+    // What was heard, copied out so no lock is held across the awaits below.
+    let out = Playout::new(std::mem::take(heard.lock().expect("lock").out_mut()));
     let stream = out.out().stream.clone().expect("a stream started");
     assert_eq!((stream.segment, i64::from(stream.start_ms), i64::from(stream.end_ms)), (segment, start, end));
     assert_eq!((stream.sample_rate, stream.channels, stream.speed_permille, stream.looping), (16_000, 1, 1000, false));
@@ -119,7 +120,6 @@ async fn companion_hears_the_selected_segment_paced_in_real_time() {
     let took = ended.duration_since(pressed).as_secs_f64();
     let duration = (end - start) as f64 / 1000.0;
     assert!(took > duration - 0.40, "{took:.2} s for {duration:.2} s of audio: not paced");
-    drop(out);
     screen.send(b"q").await;
     screen.wait_closed().await;
     server.shutdown().await;

@@ -195,7 +195,7 @@ impl Frame {
             }
             KIND_PCM => {
                 let generation = reader.u32().ok_or_else(bad)?;
-                if reader.bytes.len() % 2 != 0 {
+                if !reader.bytes.len().is_multiple_of(2) {
                     return Err(bad());
                 }
                 let samples = reader.bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();

@@ -179,7 +179,13 @@ pub async fn login(destination: &Destination) -> Result<Handle<HostCheck>, Clien
         destination.user,
         destination.host,
         if destination.agent { "the ssh-agent's, " } else { "" },
-        destination.identities.iter().filter(|p| p.exists()).map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        destination
+            .identities
+            .iter()
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
 }
 
