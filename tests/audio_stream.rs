@@ -96,34 +96,30 @@ async fn companion_hears_the_selected_segment_paced_in_real_time() {
     let ended = heard_until(&heard, "the end of the segment", |out| count(out, &OutEvent::End) == 1).await;
     screen.wait_text("■ stopped").await;
 
-    {
-        let out = heard.lock().expect("lock");
-        let stream = out.out().stream.clone().expect("a stream started");
-        assert_eq!((stream.segment, i64::from(stream.start_ms), i64::from(stream.end_ms)), (segment, start, end));
-        assert_eq!(
-            (stream.sample_rate, stream.channels, stream.speed_permille, stream.looping),
-            (16_000, 1, 1000, false)
-        );
-        // Exactly the segment's samples, in order, nothing more.
-        let expected =
-            Cursor::new(&audio, start as u32, end as u32, start as u32, false).next_chunk(&audio, usize::MAX / 2);
-        assert_eq!(out.out().samples.len(), expected.len());
-        assert!(out.out().samples == expected, "the PCM differs from the source segment");
-        // Paced: never more than the lookahead ahead of real time, and the whole segment takes its
-        // own duration (less the lookahead) to arrive.
-        let first = out.out().events.first().map(|(t, _)| *t).expect("events");
-        let mut received = 0usize;
-        for (at, event) in &out.out().events {
-            if let OutEvent::Samples(n) = event {
-                received += n;
-                let ahead = received as f64 / 16_000.0 - at.duration_since(first).as_secs_f64();
-                assert!(ahead < 0.40, "{ahead:.3} s ahead of real time");
-            }
+    // What was heard, copied out so no lock is held across the awaits below.
+    let out = Playout::new(std::mem::take(heard.lock().expect("lock").out_mut()));
+    let stream = out.out().stream.clone().expect("a stream started");
+    assert_eq!((stream.segment, i64::from(stream.start_ms), i64::from(stream.end_ms)), (segment, start, end));
+    assert_eq!((stream.sample_rate, stream.channels, stream.speed_permille, stream.looping), (16_000, 1, 1000, false));
+    // Exactly the segment's samples, in order, nothing more.
+    let expected =
+        Cursor::new(&audio, start as u32, end as u32, start as u32, false).next_chunk(&audio, usize::MAX / 2);
+    assert_eq!(out.out().samples.len(), expected.len());
+    assert!(out.out().samples == expected, "the PCM differs from the source segment");
+    // Paced: never more than the lookahead ahead of real time, and the whole segment takes its
+    // own duration (less the lookahead) to arrive.
+    let first = out.out().events.first().map(|(t, _)| *t).expect("events");
+    let mut received = 0usize;
+    for (at, event) in &out.out().events {
+        if let OutEvent::Samples(n) = event {
+            received += n;
+            let ahead = received as f64 / 16_000.0 - at.duration_since(first).as_secs_f64();
+            assert!(ahead < 0.40, "{ahead:.3} s ahead of real time");
         }
-        let took = ended.duration_since(pressed).as_secs_f64();
-        let duration = (end - start) as f64 / 1000.0;
-        assert!(took > duration - 0.40, "{took:.2} s for {duration:.2} s of audio: not paced");
     }
+    let took = ended.duration_since(pressed).as_secs_f64();
+    let duration = (end - start) as f64 / 1000.0;
+    assert!(took > duration - 0.40, "{took:.2} s for {duration:.2} s of audio: not paced");
     screen.send(b"q").await;
     screen.wait_closed().await;
     server.shutdown().await;

@@ -14,7 +14,8 @@ pub struct ConnectArgs {
     /// The server's port.
     #[arg(short = 'p', long, default_value_t = 22)]
     port: u16,
-    /// Private key file (repeatable; default ~/.ssh/id_ed25519, id_ecdsa, id_rsa).
+    /// Private key file (repeatable). Without -i: the ssh-agent's keys, then ~/.ssh/id_ed25519,
+    /// id_ecdsa, id_rsa.
     #[arg(short = 'i', long = "identity")]
     identity: Vec<PathBuf>,
     /// The known_hosts file (default ~/.ssh/known_hosts, shared with OpenSSH).
@@ -43,6 +44,7 @@ pub fn run(args: ConnectArgs) -> Result<u8, CliError> {
         host: host.to_string(),
         port: args.port,
         user: user.to_string(),
+        agent: args.identity.is_empty(),
         identities: if args.identity.is_empty() { default_identities() } else { args.identity },
         known_hosts,
         new_hosts: if args.accept_new { NewHosts::AcceptNew } else { NewHosts::Ask },

@@ -67,6 +67,11 @@ impl<O: AudioOut> Playout<O> {
         &self.out
     }
 
+    /// The output, to change or take.
+    pub fn out_mut(&mut self) -> &mut O {
+        &mut self.out
+    }
+
     /// Applies one frame.
     pub fn apply(&mut self, frame: &Frame) {
         if let Frame::Start(start) = frame {

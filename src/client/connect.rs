@@ -30,6 +30,8 @@ pub struct Destination {
     pub user: String,
     /// Private key files to try, in order.
     pub identities: Vec<PathBuf>,
+    /// Try the keys of the running ssh-agent (`SSH_AUTH_SOCK`) first.
+    pub agent: bool,
     /// The known_hosts file.
     pub known_hosts: PathBuf,
     /// Unknown hosts: ask or accept.
@@ -147,7 +149,7 @@ async fn ask_yes(question: String, fingerprint: String) -> bool {
 
 /// Connects, checks the host key and logs in with the first identity the server accepts.
 pub async fn login(destination: &Destination) -> Result<Handle<HostCheck>, ClientError> {
-    let keys = load_identities(&destination.identities)?;
+    let keys = load_identities(&destination.identities, destination.agent)?;
     let refusal = Arc::new(Mutex::new(None));
     let check = HostCheck { destination: destination.clone(), refusal: Arc::clone(&refusal) };
     let config = Arc::new(client::Config { nodelay: true, ..Default::default() });
@@ -161,6 +163,9 @@ pub async fn login(destination: &Destination) -> Result<Handle<HostCheck>, Clien
         }
     };
     let rsa_hash = handle.best_supported_rsa_hash().await.ok().flatten().flatten();
+    if destination.agent && agent_login(&mut handle, &destination.user, rsa_hash).await {
+        return Ok(handle);
+    }
     for key in keys {
         let hash = if key.algorithm().is_rsa() { rsa_hash.or(Some(HashAlg::Sha512)) } else { None };
         let result =
@@ -170,11 +175,33 @@ pub async fn login(destination: &Destination) -> Result<Handle<HostCheck>, Clien
         }
     }
     Err(ClientError::Refused(format!(
-        "{}@{}: none of the keys ({}) was accepted; ask the admin to add yours with `cloister key add`",
+        "{}@{}: none of the keys ({}{}) was accepted; ask the admin to add yours with `cloister key add`",
         destination.user,
         destination.host,
-        destination.identities.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        if destination.agent { "the ssh-agent's, " } else { "" },
+        destination
+            .identities
+            .iter()
+            .filter(|p| p.exists())
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     )))
+}
+
+/// Logs in with the ssh-agent's keys, if there is an agent; true on success.
+async fn agent_login(handle: &mut Handle<HostCheck>, user: &str, rsa_hash: Option<HashAlg>) -> bool {
+    use russh::keys::agent::AgentIdentity;
+    let Ok(mut agent) = russh::keys::agent::client::AgentClient::connect_env().await else { return false };
+    let Ok(identities) = agent.request_identities().await else { return false };
+    for identity in identities {
+        let AgentIdentity::PublicKey { key, .. } = identity else { continue };
+        let hash = if key.algorithm().is_rsa() { rsa_hash.or(Some(HashAlg::Sha512)) } else { None };
+        if handle.authenticate_publickey_with(user, key, hash, &mut agent).await.is_ok_and(|r| r.success()) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The default identities, as OpenSSH tries them: `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`.
@@ -183,7 +210,7 @@ pub fn default_identities() -> Vec<PathBuf> {
     ["id_ed25519", "id_ecdsa", "id_rsa"].iter().map(|name| PathBuf::from(&home).join(".ssh").join(name)).collect()
 }
 
-fn load_identities(paths: &[PathBuf]) -> Result<Vec<PrivateKey>, ClientError> {
+fn load_identities(paths: &[PathBuf], agent: bool) -> Result<Vec<PrivateKey>, ClientError> {
     let mut keys = Vec::new();
     for path in paths.iter().filter(|p| p.exists()) {
         let shown = path.display().to_string();
@@ -199,7 +226,8 @@ fn load_identities(paths: &[PathBuf]) -> Result<Vec<PrivateKey>, ClientError> {
         };
         keys.push(key);
     }
-    if keys.is_empty() {
+    let have_agent = agent && std::env::var_os("SSH_AUTH_SOCK").is_some();
+    if keys.is_empty() && !have_agent {
         let tried = paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         return Err(ClientError::Key { path: tried, reason: "no such key file; pass one with -i".into() });
     }

@@ -118,7 +118,7 @@ impl Iterator for Keeper {
 
     fn next(&mut self) -> Option<f32> {
         self.produced += 1;
-        if self.produced % 512 == 0 {
+        if self.produced.is_multiple_of(512) {
             let per_second = f64::from(self.rate.get()) * f64::from(self.channels.get());
             let ahead = self.produced as f64 / per_second - self.started.elapsed().as_secs_f64();
             let lead = ahead - MAX_LEAD.as_secs_f64();
