@@ -2,10 +2,13 @@
 
 mod admin;
 mod audit;
+mod cert;
+pub mod context;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
 mod pii;
+mod project;
 mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
@@ -13,7 +16,6 @@ pub use import::{import_into, read_items};
 
 use crate::datadir::{DataDir, DataDirError};
 use crate::import::ImportError;
-use crate::policy::Principal;
 use crate::store::{ProjectKind, StoreError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -148,22 +150,23 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
-    /// Manage projects.
+    /// Manage projects: list, close, purge.
     Project {
         /// The project command.
         #[command(subcommand)]
-        command: ProjectCommand,
+        command: project::ProjectCommand,
     },
-}
-
-/// `cloister project …`
-#[derive(Debug, Subcommand)]
-pub enum ProjectCommand {
-    /// List projects: name, kind, state and counts, one a line.
-    List {
-        /// The data directory.
-        #[arg(long, default_value = "data")]
-        data: PathBuf,
+    /// Purge closed projects whose retention period has passed.
+    Retention {
+        /// The retention command.
+        #[command(subcommand)]
+        command: project::RetentionCommand,
+    },
+    /// Check or show deletion certificates.
+    Cert {
+        /// The certificate command.
+        #[command(subcommand)]
+        command: cert::CertCommand,
     },
 }
 
@@ -185,10 +188,14 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
-        Command::User { data, command } => admin::user(data, command),
-        Command::Key { data, command } => admin::key(data, command),
-        Command::Grant { data, user, role, project } => admin::grant(data, &user, &role, project.as_deref()),
-        Command::Assign { data, project, to, stage } => admin::assign(data, &project, &to, &stage),
+        Command::User { data, command } => context::local(data, |ctx| admin::user(ctx, command)),
+        Command::Key { data, command } => context::local(data, |ctx| admin::key(ctx, command)),
+        Command::Grant { data, user, role, project } => {
+            context::local(data, |ctx| admin::grant(ctx, &user, &role, project.as_deref()))
+        }
+        Command::Assign { data, project, to, stage } => {
+            context::local(data, |ctx| admin::assign(ctx, &project, &to, &stage))
+        }
         Command::Loadtest(args) => loadtest::run(args),
         Command::Serve { data, listen } => {
             let dir = DataDir::new(data);
@@ -200,19 +207,21 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Pii { command } => pii::run(command),
         Command::Audit { command } => audit::run(command),
-        Command::Project { command: ProjectCommand::List { data } } => {
-            let store = DataDir::new(data).store()?;
-            for p in store.list_projects(&Principal::operator())? {
-                println!(
-                    "{}\t{}\t{}\titems={}\tsegments={}",
-                    p.name,
-                    p.kind.as_str(),
-                    p.state.as_str(),
-                    p.items,
-                    p.segments
-                );
-            }
-            Ok(0)
+        Command::Project { command } => {
+            let data = match &command {
+                project::ProjectCommand::List { data }
+                | project::ProjectCommand::Close { data, .. }
+                | project::ProjectCommand::Purge { data, .. } => data.clone(),
+            };
+            context::local(data, |ctx| project::run(ctx, command))
+        }
+        Command::Retention { command } => {
+            let project::RetentionCommand::Run { data, .. } = &command;
+            context::local(data.clone(), |ctx| project::retention(ctx, command))
+        }
+        Command::Cert { command: cert::CertCommand::Verify { file, data, key } } => cert::verify(file, data, key),
+        Command::Cert { command: cert::CertCommand::Show { data, project } } => {
+            context::local(data, |ctx| cert::show(ctx, &project))
         }
     }
 }

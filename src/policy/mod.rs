@@ -87,6 +87,8 @@ pub enum Action {
     WriteAnnotation,
     /// Record a QA decision.
     Adjudicate,
+    /// Export a project's data out of cloister (admins, where the project policy allows).
+    Export,
 }
 
 /// How data may be shown when access is allowed.
@@ -161,7 +163,7 @@ pub fn decide_project(
     action: Action,
 ) -> Result<Visibility, Denial> {
     match action {
-        Action::ManageAccess | Action::ManageProjects => {
+        Action::ManageAccess | Action::ManageProjects | Action::Export => {
             if principal.is_admin {
                 Ok(Visibility::Masked)
             } else {

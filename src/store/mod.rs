@@ -5,6 +5,7 @@ mod access;
 mod annotation;
 mod content;
 mod import;
+mod lifecycle;
 mod projects;
 mod schema;
 mod visibility;
@@ -13,6 +14,7 @@ pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
+pub use lifecycle::{PurgeReport, RowCount};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use schema::SCHEMA_VERSION;
 pub use visibility::SegmentAccess;
@@ -81,6 +83,14 @@ pub enum StoreError {
     /// The project's key was destroyed: its data is gone.
     #[error("project {0} was purged; its data no longer exists")]
     Purged(String),
+    /// A purge destroyed the key and rows but could not finish wiping the files.
+    #[error("purge of project {project} is incomplete: {reason}")]
+    PurgeIncomplete {
+        /// The project.
+        project: String,
+        /// What is left to do and how.
+        reason: String,
+    },
 }
 
 /// Receives every policy denial so it can be audited. The store calls it before returning
@@ -171,7 +181,14 @@ impl Store {
             Some(id) => self.roles_on(principal, id)?,
             None => Vec::new(),
         };
-        crate::policy::decide_project(principal, &roles, project.unwrap_or(0), action).map_err(|denial| {
+        let mut decided = crate::policy::decide_project(principal, &roles, project.unwrap_or(0), action);
+        // A closed project takes no more work and no exports; only its lifecycle moves on.
+        if let (Ok(_), Some(id)) = (&decided, project)
+            && let Some(denial) = self.state_denial(id, action)?
+        {
+            decided = Err(denial);
+        }
+        decided.map_err(|denial| {
             self.denials.denied(principal, project, action, &denial);
             StoreError::Denied(denial)
         })

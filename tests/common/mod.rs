@@ -37,4 +37,5 @@ pub fn import_calls(store: &Store, name: &str) {
 pub fn role(name: &str) -> Role {
     Role::parse(name).expect("role")
 }
+pub mod scan;
 pub mod ssh;
