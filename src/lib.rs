@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod datadir;
+pub mod export;
 pub mod import;
 pub mod pii;
 pub mod policy;

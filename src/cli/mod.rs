@@ -5,6 +5,7 @@ mod audit;
 mod cert;
 pub mod context;
 pub(crate) mod demo;
+mod export;
 mod import;
 mod loadtest;
 mod pii;
@@ -162,6 +163,8 @@ pub enum Command {
         #[command(subcommand)]
         command: project::RetentionCommand,
     },
+    /// Export a project's data (admins, where the policy allows), or list/approve/run exports.
+    Export(export::ExportArgs),
     /// Check or show deletion certificates.
     Cert {
         /// The certificate command.
@@ -219,6 +222,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             let project::RetentionCommand::Run { data, .. } = &command;
             context::local(data.clone(), |ctx| project::retention(ctx, command))
         }
+        Command::Export(args) => context::local(args.data.clone(), |ctx| export::run(ctx, args)),
         Command::Cert { command: cert::CertCommand::Verify { file, data, key } } => cert::verify(file, data, key),
         Command::Cert { command: cert::CertCommand::Show { data, project } } => {
             context::local(data, |ctx| cert::show(ctx, &project))

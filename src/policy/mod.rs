@@ -143,6 +143,18 @@ pub enum Denial {
         /// The segment.
         segment: i64,
     },
+    /// The project's policy does not allow exports.
+    #[error("project {project}'s policy does not allow exports (export_allowed = false)")]
+    ExportNotAllowed {
+        /// The project.
+        project: i64,
+    },
+    /// The requester of an export cannot be its second approver.
+    #[error("you requested export {export}; a different admin must approve it")]
+    OwnExport {
+        /// The export id.
+        export: String,
+    },
     /// The project no longer accepts the action (closed or purged).
     #[error("project {project} is {state}: {action:?} is no longer possible")]
     ProjectState {

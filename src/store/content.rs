@@ -84,7 +84,12 @@ impl Store {
     }
 
     /// Checks that the principal may act on `item` and returns its project.
-    fn authorize_item(&self, by: &Principal, item: i64, action: Action) -> Result<(i64, Visibility), StoreError> {
+    pub(crate) fn authorize_item(
+        &self,
+        by: &Principal,
+        item: i64,
+        action: Action,
+    ) -> Result<(i64, Visibility), StoreError> {
         let project: i64 = self
             .conn
             .query_row("SELECT project_id FROM items WHERE id = ?1", [item], |r| r.get(0))

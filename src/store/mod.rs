@@ -4,8 +4,11 @@
 mod access;
 mod annotation;
 mod content;
+mod export;
+mod export_content;
 mod import;
 mod lifecycle;
+mod preference;
 mod projects;
 mod schema;
 mod visibility;
@@ -13,8 +16,12 @@ mod visibility;
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
+pub use export::{ExportFormat, ExportRequest};
+pub use export_content::{
+    EXPORT_ROLE, ExportContent, ExportedAnnotation, ExportedItem, ExportedJudgment, ExportedSegment,
+};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
-pub use lifecycle::{PurgeReport, RowCount};
+pub use lifecycle::{ProjectDates, PurgeReport, RowCount};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use schema::SCHEMA_VERSION;
 pub use visibility::SegmentAccess;
