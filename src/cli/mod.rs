@@ -10,6 +10,7 @@ mod import;
 mod loadtest;
 mod pii;
 mod project;
+mod report;
 mod serve;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
@@ -165,6 +166,19 @@ pub enum Command {
     },
     /// Export a project's data (admins, where the policy allows), or list/approve/run exports.
     Export(export::ExportArgs),
+    /// Compliance report of a project from the verified audit log: access, reveals, exports,
+    /// sessions, denials.
+    Report {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// text or jsonl.
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
+        format: report::ReportFormat,
+    },
     /// Check or show deletion certificates.
     Cert {
         /// The certificate command.
@@ -222,6 +236,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             let project::RetentionCommand::Run { data, .. } = &command;
             context::local(data.clone(), |ctx| project::retention(ctx, command))
         }
+        Command::Report { data, project, format } => context::local(data, |ctx| report::run(ctx, &project, format)),
         Command::Export(args) => context::local(args.data.clone(), |ctx| export::run(ctx, args)),
         Command::Cert { command: cert::CertCommand::Verify { file, data, key } } => cert::verify(file, data, key),
         Command::Cert { command: cert::CertCommand::Show { data, project } } => {

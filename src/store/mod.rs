@@ -10,6 +10,7 @@ mod import;
 mod lifecycle;
 mod preference;
 mod projects;
+mod report;
 mod schema;
 mod visibility;
 
