@@ -154,14 +154,21 @@ pub fn grant(ctx: &mut Ctx<'_>, user: &str, role: &str, project: Option<&str>) -
     Ok(0)
 }
 
-/// Runs `assign --project P --to USER…`.
-pub fn assign(ctx: &mut Ctx<'_>, project: &str, to: &[String], stage: &str) -> Result<u8, CliError> {
+/// Runs `assign --project P --to USER… [--overlap K]`.
+pub fn assign(ctx: &mut Ctx<'_>, project: &str, to: &[String], stage: &str, overlap: usize) -> Result<u8, CliError> {
     if to.is_empty() {
         return Err(CliError::Usage("name at least one user with --to".into()));
     }
     let names: Vec<&str> = to.iter().map(String::as_str).collect();
-    ctx.record_admin(format!("assign --project {project} --to {} --stage {stage}", names.join(" ")))?;
-    let made = ctx.store.assign_round_robin(ctx.by, project, &names, stage)?;
-    writeln!(ctx.out, "{made} items of {project} assigned at stage {stage} to {}", names.join(", "))?;
+    ctx.record_admin(format!(
+        "assign --project {project} --to {} --stage {stage} --overlap {overlap}",
+        names.join(" ")
+    ))?;
+    let made = ctx.store.assign_balanced(ctx.by, project, &names, stage, overlap)?;
+    writeln!(
+        ctx.out,
+        "{made} assignments of {project} made at stage {stage} to {} ({overlap} per item)",
+        names.join(", ")
+    )?;
     Ok(0)
 }

@@ -12,6 +12,7 @@ mod pii;
 mod project;
 mod report;
 mod serve;
+pub mod stats;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
 pub use import::{import_into, read_items};
@@ -125,7 +126,7 @@ pub enum Command {
         #[arg(long)]
         project: Option<String>,
     },
-    /// Assign a project's unassigned items round-robin to users.
+    /// Assign a project's items to users, balanced, with K users per item (`--overlap K`).
     Assign {
         /// The data directory.
         #[arg(long, default_value = "data")]
@@ -139,6 +140,18 @@ pub enum Command {
         /// annotate or qa.
         #[arg(long, default_value = "annotate")]
         stage: String,
+        /// Users per item (for agreement statistics); the least-loaded users are chosen.
+        #[arg(long, default_value_t = 1)]
+        overlap: usize,
+    },
+    /// Agreement on overlapping work (Cohen's kappa, Krippendorff's alpha, WER) and position bias.
+    Stats {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
     },
     /// Detect and mask PII (`pii mask`), or measure detection on a gold file (`pii eval`).
     Pii {
@@ -210,9 +223,10 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Grant { data, user, role, project } => {
             context::local(data, |ctx| admin::grant(ctx, &user, &role, project.as_deref()))
         }
-        Command::Assign { data, project, to, stage } => {
-            context::local(data, |ctx| admin::assign(ctx, &project, &to, &stage))
+        Command::Assign { data, project, to, stage, overlap } => {
+            context::local(data, |ctx| admin::assign(ctx, &project, &to, &stage, overlap))
         }
+        Command::Stats { data, project } => context::local(data, |ctx| stats::run(ctx, &project)),
         Command::Loadtest(args) => loadtest::run(args),
         Command::Serve { data, listen } => {
             let dir = DataDir::new(data);

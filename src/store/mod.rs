@@ -2,7 +2,9 @@
 //! first; sensitive columns are [`Sealed`] with the project's data key and the row's identity.
 
 mod access;
+mod agreement;
 mod annotation;
+mod assign;
 mod content;
 mod export;
 mod export_content;
@@ -15,6 +17,7 @@ mod schema;
 mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
+pub use agreement::{AgreementStats, Measure};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use export::{ExportFormat, ExportRequest};
