@@ -49,6 +49,20 @@ pub enum KeyCommand {
         /// `SHA256:…` fingerprint as printed by `key list`.
         fingerprint: String,
     },
+    /// Import users and keys from an OpenSSH authorized_keys file, granting them a role.
+    Import {
+        /// The authorized_keys file.
+        file: std::path::PathBuf,
+        /// annotator, qa, reviewer or admin.
+        #[arg(long)]
+        role: String,
+        /// The project (not for admin).
+        #[arg(long)]
+        project: Option<String>,
+        /// The user of every key (default: each key's comment up to `@`).
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 /// Parses `YYYY-MM-DD` into Unix seconds (UTC midnight).
@@ -134,6 +148,9 @@ pub fn key(ctx: &mut Ctx<'_>, command: KeyCommand) -> Result<u8, CliError> {
         KeyCommand::Revoke { fingerprint } => {
             store.revoke_key(by, &fingerprint)?;
             writeln!(ctx.out, "key {fingerprint} revoked")?;
+        }
+        KeyCommand::Import { file, role, project, user } => {
+            return super::keyimport::run(ctx, &file, &role, project.as_deref(), user.as_deref());
         }
     }
     Ok(0)

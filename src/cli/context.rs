@@ -57,6 +57,11 @@ impl Ctx<'_> {
 
     /// Records an event by the acting principal.
     pub fn record(&self, project: Option<i64>, kind: EventKind) -> Result<(), CliError> {
+        if let Some(project) = project {
+            // The audit writer seals with the store's keyring: make sure this project's key is in
+            // it (a project imported after the server started is loaded on first use).
+            let _ = self.store.project_key(project);
+        }
         self.audit.record_blocking(Event::by(self.by, project, kind))?;
         Ok(())
     }

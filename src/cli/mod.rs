@@ -2,14 +2,17 @@
 
 mod admin;
 mod audit;
+mod ca;
 mod cert;
 pub mod context;
 pub(crate) mod demo;
 mod export;
 mod import;
+mod keyimport;
 mod loadtest;
 mod pii;
 mod project;
+pub mod remote;
 mod report;
 mod serve;
 pub mod stats;
@@ -192,6 +195,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
         format: report::ReportFormat,
     },
+    /// Trust OpenSSH certificate authorities for user certificates.
+    Ca {
+        /// The CA command.
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
     /// Check or show deletion certificates.
     Cert {
         /// The certificate command.
@@ -219,6 +228,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Import(args) => import::run(args),
         Command::User { data, command } => context::local(data, |ctx| admin::user(ctx, command)),
+        Command::Key { data, command: admin::KeyCommand::Import { file, role, project, user } } => {
+            context::local(data, |ctx| keyimport::run(ctx, &file, &role, project.as_deref(), user.as_deref()))
+        }
         Command::Key { data, command } => context::local(data, |ctx| admin::key(ctx, command)),
         Command::Grant { data, user, role, project } => {
             context::local(data, |ctx| admin::grant(ctx, &user, &role, project.as_deref()))
@@ -251,6 +263,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             context::local(data.clone(), |ctx| project::retention(ctx, command))
         }
         Command::Report { data, project, format } => context::local(data, |ctx| report::run(ctx, &project, format)),
+        Command::Ca { command } => context::local(command.data(), |ctx| ca::run(ctx, command)),
         Command::Export(args) => context::local(args.data.clone(), |ctx| export::run(ctx, args)),
         Command::Cert { command: cert::CertCommand::Verify { file, data, key } } => cert::verify(file, data, key),
         Command::Cert { command: cert::CertCommand::Show { data, project } } => {

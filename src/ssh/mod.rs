@@ -2,9 +2,12 @@
 //! handler per connection, `session` is the per-shell task, `input` decodes bytes into keys and
 //! `output` is the bounded path back to the client.
 
+mod certauth;
 mod effects;
+mod exec;
 mod handler;
 pub mod input;
+pub mod live;
 mod output;
 pub mod server;
 mod session;

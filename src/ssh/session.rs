@@ -99,6 +99,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
         client,
         peer,
     } = params;
+    let _listed = shared.live.register(&principal.session, &principal.name, &peer);
     let stats = Arc::new(OutputStats::default());
     let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
     let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
@@ -200,6 +201,10 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
             _ = housekeeping.tick() => {
                 if last_input.elapsed() >= idle_disconnect {
                     disconnect_reason = Some("idle timeout");
+                    break;
+                }
+                if shared.live.is_kicked(&principal.session) {
+                    disconnect_reason = Some("ended by an admin");
                     break;
                 }
                 if last_key_check.elapsed() >= KEY_CHECK {

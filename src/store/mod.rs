@@ -5,6 +5,7 @@ mod access;
 mod agreement;
 mod annotation;
 mod assign;
+mod ca;
 mod content;
 mod export;
 mod export_content;
@@ -19,6 +20,7 @@ mod visibility;
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
 pub use agreement::{AgreementStats, Measure};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
+pub use ca::{CaRecord, KeyEntry, KeyImport};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use export::{ExportFormat, ExportRequest};
 pub use export_content::{
