@@ -79,6 +79,7 @@ actions! {
     Undo = "undo", "editor: undo";
     Redo = "redo", "editor: redo";
     NextTheme = "next_theme", "switch to the next theme (remembered)";
+    AdminConsole = "admin_console", "admin console (admins; Esc leaves)";
 }
 
 /// Which set of bindings applies.
@@ -125,6 +126,7 @@ impl Default for Keymap {
             ((KeyCode::PageUp, none), Action::PrevItem),
             ((KeyCode::Char(' '), none), Action::PlayPause),
             ((KeyCode::Char('T'), KeyModifiers::SHIFT), Action::NextTheme),
+            ((KeyCode::Char('A'), KeyModifiers::SHIFT), Action::AdminConsole),
         ];
         let (ctrl, alt) = (KeyModifiers::CTRL, KeyModifiers::ALT);
         let edit = [

@@ -2,6 +2,7 @@
 //! The session task turns key presses into [`Msg`]s through the [`Keymap`], runs the returned
 //! [`Effect`]s, and feeds their results back as messages.
 
+pub mod admin;
 pub mod editor;
 mod item;
 mod keymap;
@@ -97,6 +98,8 @@ pub enum Msg {
     Frozen(String),
     /// The audit log recovered.
     Unfrozen,
+    /// A result for the admin console.
+    Admin(admin::AdminMsg),
 }
 
 /// Side effects the session task runs for the app.
@@ -131,6 +134,8 @@ pub enum Effect {
     DeniedEdit,
     /// End the session (restore the terminal, exit status 0).
     Quit,
+    /// Something the admin console asks for.
+    Admin(admin::AdminEffect),
 }
 
 /// The whole state of one session's UI.
@@ -154,6 +159,8 @@ pub struct App {
     pub quitting: bool,
     /// The audit log is failing: the session shows why and accepts no action (fail closed).
     pub frozen: Option<String>,
+    /// The admin console, when open (an admin's home when they hold no data role).
+    pub console: Option<admin::Console>,
 }
 
 impl App {
@@ -169,8 +176,38 @@ impl App {
             notice: None,
             quitting: false,
             frozen: None,
+            console: None,
         };
+        let mut app = app;
+        if app.identity.role == "admin" {
+            // An admin with no data role has no queue: the console is their home.
+            let (console, effects) = admin::Console::open();
+            app.console = Some(console);
+            return (app, effects.into_iter().map(Effect::Admin).collect());
+        }
         (app, vec![Effect::LoadHome])
+    }
+
+    /// Whether the user holds the admin role.
+    pub fn is_admin(&self) -> bool {
+        self.identity.role.split('+').any(|r| r == "admin")
+    }
+
+    /// Applies what the console decided.
+    fn console_outcome(&mut self, outcome: admin::Outcome) -> Vec<Effect> {
+        match outcome {
+            admin::Outcome::Stay(effects) => effects.into_iter().map(Effect::Admin).collect(),
+            // Admin-only users have nowhere else to go: they stay (q quits).
+            admin::Outcome::Leave if self.identity.role == "admin" => Vec::new(),
+            admin::Outcome::Leave => {
+                self.console = None;
+                vec![Effect::LoadHome]
+            }
+            admin::Outcome::Quit => {
+                self.quitting = true;
+                vec![Effect::Quit]
+            }
+        }
     }
 
     /// Applies one message.
@@ -210,6 +247,14 @@ impl App {
                 self.notice = Some(message);
                 Vec::new()
             }
+            Msg::Text(text) if self.console.is_some() => {
+                let outcome = self.console.as_mut().map(|c| c.text(&text));
+                outcome.map(|o| self.console_outcome(o)).unwrap_or_default()
+            }
+            Msg::Admin(result) => match self.console.as_mut() {
+                Some(console) => console.loaded(result).into_iter().map(Effect::Admin).collect(),
+                None => Vec::new(),
+            },
             Msg::Text(text) => {
                 if let Some(editor) = self.item.as_mut().and_then(|i| i.editor.as_mut()) {
                     editor.insert_str(&text);
@@ -246,9 +291,14 @@ impl App {
         }
     }
 
-    /// The key mode: editing when a segment editor is open.
+    /// The key mode: editing when a segment editor is open, and in the admin console (which
+    /// takes typed letters as commands).
     pub fn mode(&self) -> Mode {
-        if self.item.as_ref().is_some_and(|i| i.editor.is_some()) { Mode::Edit } else { Mode::Normal }
+        if self.console.is_some() || self.item.as_ref().is_some_and(|i| i.editor.is_some()) {
+            Mode::Edit
+        } else {
+            Mode::Normal
+        }
     }
 
     /// A SaveDraft effect if the editor holds unsaved changes.
@@ -377,6 +427,15 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(console) = self.console.as_mut() {
+            let outcome = console.act(action);
+            return self.console_outcome(outcome);
+        }
+        if action == Action::AdminConsole && self.is_admin() && self.item.is_none() {
+            let (console, effects) = admin::Console::open();
+            self.console = Some(console);
+            return effects.into_iter().map(Effect::Admin).collect();
+        }
         if action == Action::NextTheme {
             return vec![Effect::NextTheme];
         }

@@ -177,15 +177,28 @@ pub fn tail(ctx: &mut Ctx<'_>, lines: u64) -> Result<u8, CliError> {
     Ok(0)
 }
 
-/// The last `lines` events as `audit tail` lines (shared with the admin console).
+/// The last `lines` events as `audit tail` lines (shared with the admin console). Over SSH the
+/// details of events with a project are not shown: they may hold its data (a paste), and an
+/// admin reads no data without a data role.
 pub fn tail_lines(ctx: &mut Ctx<'_>, lines: u64) -> Result<Vec<String>, CliError> {
     ctx.record_admin(format!("audit tail -n {lines}"))?;
     let keys = AuditKeys::load(&ctx.dir.audit_key_paths())?;
     let keyring = ctx.store.keyring()?;
     let reader = AuditReader::open(&ctx.dir.audit_db_path(), &keys.sealing, &*keyring)?;
     let mut out = Vec::new();
+    let remote = ctx.remote;
     reader.after(reader.head()?.saturating_sub(lines), u64::MAX, &mut |event| {
-        out.push(event.to_tail_line());
+        out.push(match event.project {
+            Some(project) if remote => format!(
+                "{}\t{}\t{}\t{}\t{}\t{project}\t(project data not shown over ssh)",
+                event.seq,
+                crate::audit::format_time(event.time_ns),
+                event.session,
+                event.user,
+                event.kind
+            ),
+            _ => event.to_tail_line(),
+        });
         Ok(())
     })?;
     Ok(out)

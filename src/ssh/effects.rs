@@ -78,6 +78,7 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
     let result = match effect {
         Effect::LoadHome => return Some(load_home(shared, principal).await),
         Effect::Quit | Effect::NextTheme => return None,
+        Effect::Admin(effect) => return Some(super::console::run_effect(shared, principal, effect).await),
         Effect::DeniedEdit => {
             let kind = EventKind::Denial { action: "edit".into(), reason: "read-only or context segment".into() };
             return record(shared, principal, None, kind).await.err().map(Msg::Frozen);

@@ -12,8 +12,8 @@ use russh::ChannelId;
 use russh::server::Handle;
 use std::sync::Arc;
 
-/// Exit status of a refused command (not an admin).
-const DENIED: u32 = 1;
+/// Exit status of a refused command (not an admin); 2, as before admin commands existed.
+const DENIED: u32 = 2;
 
 /// Runs `command` for `principal` and answers on `channel`: output, exit status, close.
 pub(super) fn spawn(shared: Arc<Shared>, handle: Handle, channel: ChannelId, principal: Principal, command: String) {
@@ -35,7 +35,8 @@ async fn execute(shared: &Arc<Shared>, principal: &Principal, command: &str) -> 
             reason: "commands over ssh need the admin role".into(),
         };
         let _ = shared.audit.record(Event::by(principal, None, kind)).await;
-        let text = "cloister: commands over ssh are for admins; connect without a command for the annotation UI\n";
+        let text = "cloister: commands are not available over ssh for non-admins; \
+                    connect without a command for the annotation UI\n";
         return (text.as_bytes().to_vec(), DENIED);
     }
     let words = match split(command) {

@@ -3,6 +3,7 @@
 //! `output` is the bounded path back to the client.
 
 mod certauth;
+mod console;
 mod effects;
 mod exec;
 mod handler;

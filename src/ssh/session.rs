@@ -265,6 +265,8 @@ async fn audited_input(
         "frozen"
     } else if app.locked {
         "locked"
+    } else if app.console.is_some() {
+        "admin"
     } else if app.mode() == Mode::Edit {
         "editor"
     } else if app.item.is_some() {

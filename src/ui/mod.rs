@@ -1,5 +1,6 @@
 //! Drawing: `draw(frame, &App, &Theme)` only reads the state.
 
+mod admin;
 mod item;
 mod theme;
 
@@ -18,6 +19,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
         draw_frozen(frame, body, reason, theme);
     } else if app.locked {
         draw_locked(frame, body, theme);
+    } else if let Some(console) = &app.console {
+        admin::draw(frame, body, console, theme);
     } else {
         match &app.item {
             Some(item) => item::draw_item(frame, body, app, item, theme),
