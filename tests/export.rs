@@ -262,7 +262,11 @@ fn policy_can_forbid_exports_or_ask_for_two_admins() {
     let dir = demo_dir(tmp.path());
     let data = dir.root.clone();
     let manifest = fixtures().join("calls/manifest.jsonl");
-    for (name, policy) in [("locked", "export_allowed = false\n"), ("dual", "export_approvals = 2\n")] {
+    for (name, policy) in [
+        ("locked", "export_allowed = false\n"),
+        ("dual", "export_approvals = 2\n"),
+        ("rawp", "[masking.roles.export]\ndefault = \"raw\"\n"),
+    ] {
         let file = tmp.path().join(format!("{name}.toml"));
         std::fs::write(&file, policy).expect("policy");
         let out = Command::new(env!("CARGO_BIN_EXE_cloister"))

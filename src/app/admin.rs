@@ -213,11 +213,7 @@ impl Console {
         }
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::Down => {
-                if self.selected + 1 < self.rows() {
-                    self.selected += 1;
-                }
-            }
+            Action::Down if self.selected + 1 < self.rows() => self.selected += 1,
             Action::Back if self.confirm.is_some() => self.confirm = None,
             Action::Back | Action::AdminConsole => return Outcome::Leave,
             Action::Quit => return Outcome::Quit,

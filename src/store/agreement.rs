@@ -38,6 +38,9 @@ pub struct AgreementStats {
     pub bias: Vec<(String, PositionBias)>,
 }
 
+/// Author name → (annotation id, sealed body) of their latest version of one unit.
+type ByAuthor = BTreeMap<String, (i64, Vec<u8>)>;
+
 impl Store {
     /// Agreement statistics of a project (admin only; numbers, no content).
     pub fn agreement(&self, by: &Principal, project: &str) -> Result<AgreementStats, StoreError> {
@@ -50,7 +53,7 @@ impl Store {
             "SELECT a.id, a.item_id, IFNULL(a.segment_id, 0), u.name, a.body FROM annotations a
              JOIN users u ON u.id = a.author_id WHERE a.project_id = ?1 AND a.stage = 'annotate' ORDER BY a.version",
         )?;
-        let mut latest: BTreeMap<(i64, i64), BTreeMap<String, (i64, Vec<u8>)>> = BTreeMap::new();
+        let mut latest: BTreeMap<(i64, i64), ByAuthor> = BTreeMap::new();
         let rows = stmt.query_map([pid], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get(4)?))
         })?;
@@ -58,8 +61,10 @@ impl Store {
             let (id, item, segment, author, body) = row?;
             latest.entry((item, segment)).or_default().insert(author, (id, body));
         }
-        let mut stats = AgreementStats::default();
-        stats.overlapping = latest.values().filter(|authors| authors.len() >= 2).count();
+        let mut stats = AgreementStats {
+            overlapping: latest.values().filter(|authors| authors.len() >= 2).count(),
+            ..AgreementStats::default()
+        };
         let aad = |id: i64| Aad { table: "annotations", row: id, column: "body", project: pid };
         match record.kind {
             ProjectKind::Transcription => {
