@@ -98,6 +98,7 @@ actions! {
     QaAccept = "qa_accept", "QA: accept the annotator's version";
     QaReject = "qa_reject", "QA: reject with a reason (back to the annotator)";
     Confirm = "confirm", "confirm a reason or rationale";
+    AdminConsole = "admin_console", "admin console (admins; Esc leaves)";
 }
 
 /// Which set of bindings applies.
@@ -162,6 +163,7 @@ impl Default for Keymap {
             ((KeyCode::Tab, none), Action::NextField),
             ((KeyCode::Char('A'), KeyModifiers::SHIFT), Action::QaAccept),
             ((KeyCode::Char('R'), KeyModifiers::SHIFT), Action::QaReject),
+            ((KeyCode::Char('C'), KeyModifiers::SHIFT), Action::AdminConsole),
         ];
         let (ctrl, alt) = (KeyModifiers::CTRL, KeyModifiers::ALT);
         let edit = [

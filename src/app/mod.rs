@@ -2,6 +2,8 @@
 //! The session task turns key presses into [`Msg`]s through the [`Keymap`], runs the returned
 //! [`Effect`]s, and feeds their results back as messages.
 
+pub mod admin;
+mod console;
 pub mod editor;
 mod item;
 mod keymap;
@@ -138,6 +140,8 @@ pub enum Msg {
     Unfrozen,
     /// News from the audio side: channel paired, waveform loaded, playhead moved.
     Audio(AudioMsg),
+    /// A result for the admin console.
+    Admin(admin::AdminMsg),
 }
 
 /// Side effects the session task runs for the app.
@@ -209,6 +213,8 @@ pub enum Effect {
     Quit,
     /// Load, play, pause or stop the open item's audio.
     Audio(AudioRequest),
+    /// Something the admin console asks for.
+    Admin(admin::AdminEffect),
 }
 
 /// The whole state of one session's UI.
@@ -238,6 +244,8 @@ pub struct App {
     pub frozen: Option<String>,
     /// Audio of the open item and its playback.
     pub playback: Playback,
+    /// The admin console, when open (an admin's home when they hold no data role).
+    pub console: Option<admin::Console>,
 }
 
 impl App {
@@ -256,7 +264,15 @@ impl App {
             quitting: false,
             frozen: None,
             playback: Playback::default(),
+            console: None,
         };
+        let mut app = app;
+        if app.identity.role == "admin" {
+            // An admin with no data role has no queue: the console is their home.
+            let (console, effects) = admin::Console::open();
+            app.console = Some(console);
+            return (app, effects.into_iter().map(Effect::Admin).collect());
+        }
         (app, vec![Effect::LoadHome])
     }
 
@@ -298,6 +314,14 @@ impl App {
                 self.notice = Some(message);
                 Vec::new()
             }
+            Msg::Text(text) if self.console.is_some() => {
+                let outcome = self.console.as_mut().map(|c| c.text(&text));
+                outcome.map(|o| self.console_outcome(o)).unwrap_or_default()
+            }
+            Msg::Admin(result) => match self.console.as_mut() {
+                Some(console) => console.loaded(result).into_iter().map(Effect::Admin).collect(),
+                None => Vec::new(),
+            },
             Msg::Text(text) => {
                 if let Some(prompt) = self.prompt.as_mut() {
                     prompt.editor.insert_str(&text);
@@ -368,9 +392,10 @@ impl App {
         }
     }
 
-    /// The key mode: editing when a segment editor is open.
+    /// The key mode: editing when a segment editor or a prompt is open, and in the admin console
+    /// (which takes typed letters as commands).
     pub fn mode(&self) -> Mode {
-        if self.prompt.is_some() || self.item.as_ref().is_some_and(|i| i.editor.is_some()) {
+        if self.console.is_some() || self.prompt.is_some() || self.item.as_ref().is_some_and(|i| i.editor.is_some()) {
             Mode::Edit
         } else {
             Mode::Normal
@@ -389,6 +414,15 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
+        if let Some(console) = self.console.as_mut() {
+            let outcome = console.act(action);
+            return self.console_outcome(outcome);
+        }
+        if action == Action::AdminConsole && self.is_admin() && self.item.is_none() && self.pref.is_none() {
+            let (console, effects) = admin::Console::open();
+            self.console = Some(console);
+            return effects.into_iter().map(Effect::Admin).collect();
+        }
         if action == Action::NextTheme {
             return vec![Effect::NextTheme];
         }

@@ -11,6 +11,7 @@
 //! - [`read`]: decrypting reader behind `audit tail`, `export` and `replay`.
 
 mod appender;
+pub mod certificate;
 pub mod checkpoint;
 pub mod db;
 pub mod event;
@@ -91,6 +92,12 @@ pub enum AuditError {
     /// A checkpoint could not be parsed.
     #[error("checkpoint text is invalid: {reason} (expected the text printed by `cloister audit checkpoint`)")]
     CheckpointFormat {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A deletion certificate could not be parsed.
+    #[error("deletion certificate is invalid: {reason} (expected the file written by `cloister project purge`)")]
+    CertificateFormat {
         /// What is wrong.
         reason: String,
     },

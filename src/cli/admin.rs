@@ -1,11 +1,12 @@
 //! Users, keys, grants and assignments from the host's command line (`cloister user|key|grant|assign`).
 
 use super::CliError;
+use super::context::Ctx;
 use crate::audit::{AuditLog, Event, EventKind, NoProjectKeys};
 use crate::datadir::DataDir;
 use crate::policy::{Principal, Role};
 use clap::Subcommand;
-use std::path::PathBuf;
+use russh::keys::ssh_key::{HashAlg, PublicKey};
 use std::sync::Arc;
 
 /// `cloister user …`
@@ -31,12 +32,12 @@ pub enum UserCommand {
 /// `cloister key …`
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
-    /// Register an OpenSSH public key file for a user.
+    /// Register an OpenSSH public key for a user.
     Add {
         /// The user.
         user: String,
-        /// The public key file (one OpenSSH line).
-        file: PathBuf,
+        /// The public key file (one OpenSSH line), or the line itself in quotes (over ssh: only that).
+        key: String,
         /// Expiry date (YYYY-MM-DD, UTC midnight); refused from then on.
         #[arg(long)]
         expires: Option<String>,
@@ -47,6 +48,20 @@ pub enum KeyCommand {
     Revoke {
         /// `SHA256:…` fingerprint as printed by `key list`.
         fingerprint: String,
+    },
+    /// Import users and keys from an OpenSSH authorized_keys file, granting them a role.
+    Import {
+        /// The authorized_keys file.
+        file: std::path::PathBuf,
+        /// annotator, qa, reviewer or admin.
+        #[arg(long)]
+        role: String,
+        /// The project (not for admin).
+        #[arg(long)]
+        project: Option<String>,
+        /// The user of every key (default: each key's comment up to `@`).
+        #[arg(long)]
+        user: Option<String>,
     },
 }
 
@@ -72,89 +87,105 @@ pub(crate) fn record_admin(dir: &DataDir, action: String) -> Result<(), CliError
     Ok(())
 }
 
-/// Runs `cloister user …`.
-pub fn user(data: PathBuf, command: UserCommand) -> Result<u8, CliError> {
-    let dir = DataDir::new(data);
-    let store = dir.store()?;
-    let op = Principal::operator();
-    record_admin(&dir, format!("user {command:?}"))?;
+/// Reads a public key given as a file on the host or, over SSH, pasted as one OpenSSH line.
+/// Returns (one-line key, SHA-256 fingerprint).
+pub(crate) fn public_key_arg(ctx: &Ctx<'_>, arg: &str) -> Result<(String, String), CliError> {
+    let looks_inline = ["ssh-", "ecdsa-", "sk-"].iter().any(|p| arg.trim_start().starts_with(p));
+    if looks_inline {
+        let key = PublicKey::from_openssh(arg.trim())
+            .map_err(|e| CliError::Usage(format!("{arg:?} is not an OpenSSH public key line: {e}")))?;
+        return Ok((arg.trim().to_string(), key.fingerprint(HashAlg::Sha256).to_string()));
+    }
+    ctx.local_only("key add USER FILE.pub")?;
+    super::demo::read_public_key(std::path::Path::new(arg))
+}
+
+/// Runs `user …`.
+pub fn user(ctx: &mut Ctx<'_>, command: UserCommand) -> Result<u8, CliError> {
+    let (store, by) = (ctx.store, ctx.by);
+    ctx.record_admin(format!("user {command:?}"))?;
     match command {
         UserCommand::Add { name, admin } => {
-            store.add_user(&op, &name, admin)?;
-            println!("user {name} created{}", if admin { " (admin)" } else { "" });
+            store.add_user(by, &name, admin)?;
+            writeln!(ctx.out, "user {name} created{}", if admin { " (admin)" } else { "" })?;
         }
         UserCommand::List => {
-            for u in store.list_users(&op)? {
+            for u in store.list_users(by)? {
                 let flags = [(u.is_admin, "admin"), (u.disabled, "disabled")]
                     .iter()
                     .filter(|(on, _)| *on)
                     .map(|(_, f)| *f)
                     .collect::<Vec<_>>()
                     .join(",");
-                println!("{}\t{}", u.name, if flags.is_empty() { "-" } else { &flags });
+                writeln!(ctx.out, "{}\t{}", u.name, if flags.is_empty() { "-" } else { &flags })?;
             }
         }
         UserCommand::Disable { name } => {
-            store.disable_user(&op, &name)?;
-            println!("user {name} disabled");
+            store.disable_user(by, &name)?;
+            writeln!(ctx.out, "user {name} disabled")?;
         }
     }
     Ok(0)
 }
 
-/// Runs `cloister key …`.
-pub fn key(data: PathBuf, command: KeyCommand) -> Result<u8, CliError> {
-    let dir = DataDir::new(data);
-    let store = dir.store()?;
-    let op = Principal::operator();
-    record_admin(&dir, format!("key {command:?}"))?;
+/// Runs `key …`.
+pub fn key(ctx: &mut Ctx<'_>, command: KeyCommand) -> Result<u8, CliError> {
+    let (store, by) = (ctx.store, ctx.by);
+    ctx.record_admin(format!("key {command:?}"))?;
     match command {
-        KeyCommand::Add { user, file, expires } => {
-            let (line, fingerprint) = super::demo::read_public_key(&file)?;
+        KeyCommand::Add { user, key, expires } => {
+            let (line, fingerprint) = public_key_arg(ctx, &key)?;
             let expires = expires.as_deref().map(parse_date).transpose()?;
-            store.add_key(&op, &user, &fingerprint, &line, expires)?;
-            println!("key {fingerprint} added for {user}");
+            store.add_key(by, &user, &fingerprint, &line, expires)?;
+            writeln!(ctx.out, "key {fingerprint} added for {user}")?;
         }
         KeyCommand::List => {
-            for k in store.list_keys(&op)? {
+            for k in store.list_keys(by)? {
                 let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}\texpires={}\t{state}", k.user, k.fingerprint, date(k.expires_at));
+                writeln!(ctx.out, "{}\t{}\texpires={}\t{state}", k.user, k.fingerprint, date(k.expires_at))?;
             }
         }
         KeyCommand::Revoke { fingerprint } => {
-            store.revoke_key(&op, &fingerprint)?;
-            println!("key {fingerprint} revoked");
+            store.revoke_key(by, &fingerprint)?;
+            writeln!(ctx.out, "key {fingerprint} revoked")?;
+        }
+        KeyCommand::Import { file, role, project, user } => {
+            return super::keyimport::run(ctx, &file, &role, project.as_deref(), user.as_deref());
         }
     }
     Ok(0)
 }
 
-/// Runs `cloister grant USER ROLE --project P`.
-pub fn grant(data: PathBuf, user: &str, role: &str, project: Option<&str>) -> Result<u8, CliError> {
+/// Runs `grant USER ROLE --project P`.
+pub fn grant(ctx: &mut Ctx<'_>, user: &str, role: &str, project: Option<&str>) -> Result<u8, CliError> {
     let role = Role::parse(role).map_err(CliError::Usage)?;
     let project = match (role, project) {
         (Role::Admin, _) => "",
         (_, Some(p)) => p,
         (_, None) => return Err(CliError::Usage(format!("granting {role} needs --project NAME"))),
     };
-    let dir = DataDir::new(data);
-    let store = dir.store()?;
-    record_admin(&dir, format!("grant {user} {role} --project {project:?}"))?;
-    store.grant(&Principal::operator(), user, role, project)?;
-    println!("granted {role} to {user}{}", if project.is_empty() { String::new() } else { format!(" on {project}") });
+    ctx.record_admin(format!("grant {user} {role} --project {project:?}"))?;
+    ctx.store.grant(ctx.by, user, role, project)?;
+    let on = if project.is_empty() { String::new() } else { format!(" on {project}") };
+    writeln!(ctx.out, "granted {role} to {user}{on}")?;
     Ok(0)
 }
 
-/// Runs `cloister assign --project P --to USER…`.
-pub fn assign(data: PathBuf, project: &str, to: &[String], stage: &str) -> Result<u8, CliError> {
+/// Runs `assign --project P --to USER… [--overlap K]`.
+pub fn assign(ctx: &mut Ctx<'_>, project: &str, to: &[String], stage: &str, overlap: usize) -> Result<u8, CliError> {
     if to.is_empty() {
         return Err(CliError::Usage("name at least one user with --to".into()));
     }
     let names: Vec<&str> = to.iter().map(String::as_str).collect();
-    let dir = DataDir::new(data);
-    let store = dir.store()?;
-    record_admin(&dir, format!("assign --project {project} --to {} --stage {stage}", names.join(" ")))?;
-    let made = store.assign_round_robin(&Principal::operator(), project, &names, stage)?;
-    println!("{made} items of {project} assigned at stage {stage} to {}", names.join(", "));
+    ctx.record_admin(format!(
+        "assign --project {project} --to {} --stage {stage} --overlap {overlap}",
+        names.join(" ")
+    ))?;
+    let made = ctx.store.assign_balanced(ctx.by, project, &names, stage, overlap)?;
+    writeln!(
+        ctx.out,
+        "{made} assignments of {project} made at stage {stage} to {} ({overlap} per item)",
+        names.join(", ")
+    )?;
     Ok(0)
 }

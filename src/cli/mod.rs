@@ -2,20 +2,28 @@
 
 mod admin;
 mod audit;
+mod ca;
+mod cert;
 mod connect;
+pub mod context;
 pub(crate) mod demo;
+mod export;
 mod import;
+mod keyimport;
 mod loadtest;
 mod loadtest_audio;
 mod pii;
+mod project;
+pub mod remote;
+mod report;
 mod serve;
+pub mod stats;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
 pub use import::{import_into, read_items};
 
 use crate::datadir::{DataDir, DataDirError};
 use crate::import::ImportError;
-use crate::policy::Principal;
 use crate::store::{ProjectKind, StoreError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -128,7 +136,7 @@ pub enum Command {
         #[arg(long)]
         project: Option<String>,
     },
-    /// Assign a project's unassigned items round-robin to users.
+    /// Assign a project's items to users, balanced, with K users per item (`--overlap K`).
     Assign {
         /// The data directory.
         #[arg(long, default_value = "data")]
@@ -142,6 +150,18 @@ pub enum Command {
         /// annotate or qa.
         #[arg(long, default_value = "annotate")]
         stage: String,
+        /// Users per item (for agreement statistics); the least-loaded users are chosen.
+        #[arg(long, default_value_t = 1)]
+        overlap: usize,
+    },
+    /// Agreement on overlapping work (Cohen's kappa, Krippendorff's alpha, WER) and position bias.
+    Stats {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
     },
     /// Detect and mask PII (`pii mask`), or measure detection on a gold file (`pii eval`).
     Pii {
@@ -155,22 +175,44 @@ pub enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
-    /// Manage projects.
+    /// Manage projects: list, close, purge.
     Project {
         /// The project command.
         #[command(subcommand)]
-        command: ProjectCommand,
+        command: project::ProjectCommand,
     },
-}
-
-/// `cloister project …`
-#[derive(Debug, Subcommand)]
-pub enum ProjectCommand {
-    /// List projects: name, kind, state and counts, one a line.
-    List {
+    /// Purge closed projects whose retention period has passed.
+    Retention {
+        /// The retention command.
+        #[command(subcommand)]
+        command: project::RetentionCommand,
+    },
+    /// Export a project's data (admins, where the policy allows), or list/approve/run exports.
+    Export(export::ExportArgs),
+    /// Compliance report of a project from the verified audit log: access, reveals, exports,
+    /// sessions, denials.
+    Report {
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// The project.
+        #[arg(long)]
+        project: String,
+        /// text or jsonl.
+        #[arg(long, value_enum, default_value_t = report::ReportFormat::Text)]
+        format: report::ReportFormat,
+    },
+    /// Trust OpenSSH certificate authorities for user certificates.
+    Ca {
+        /// The CA command.
+        #[command(subcommand)]
+        command: ca::CaCommand,
+    },
+    /// Check or show deletion certificates.
+    Cert {
+        /// The certificate command.
+        #[command(subcommand)]
+        command: cert::CertCommand,
     },
 }
 
@@ -192,10 +234,18 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             demo::run(&DataDir::new(data), listen, &fixtures, no_serve)
         }
         Command::Import(args) => import::run(args),
-        Command::User { data, command } => admin::user(data, command),
-        Command::Key { data, command } => admin::key(data, command),
-        Command::Grant { data, user, role, project } => admin::grant(data, &user, &role, project.as_deref()),
-        Command::Assign { data, project, to, stage } => admin::assign(data, &project, &to, &stage),
+        Command::User { data, command } => context::local(data, |ctx| admin::user(ctx, command)),
+        Command::Key { data, command: admin::KeyCommand::Import { file, role, project, user } } => {
+            context::local(data, |ctx| keyimport::run(ctx, &file, &role, project.as_deref(), user.as_deref()))
+        }
+        Command::Key { data, command } => context::local(data, |ctx| admin::key(ctx, command)),
+        Command::Grant { data, user, role, project } => {
+            context::local(data, |ctx| admin::grant(ctx, &user, &role, project.as_deref()))
+        }
+        Command::Assign { data, project, to, stage, overlap } => {
+            context::local(data, |ctx| admin::assign(ctx, &project, &to, &stage, overlap))
+        }
+        Command::Stats { data, project } => context::local(data, |ctx| stats::run(ctx, &project)),
         Command::Loadtest(args) => loadtest::run(args),
         Command::Connect(args) => connect::run(args),
         Command::Serve { data, listen } => {
@@ -208,19 +258,24 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Pii { command } => pii::run(command),
         Command::Audit { command } => audit::run(command),
-        Command::Project { command: ProjectCommand::List { data } } => {
-            let store = DataDir::new(data).store()?;
-            for p in store.list_projects(&Principal::operator())? {
-                println!(
-                    "{}\t{}\t{}\titems={}\tsegments={}",
-                    p.name,
-                    p.kind.as_str(),
-                    p.state.as_str(),
-                    p.items,
-                    p.segments
-                );
-            }
-            Ok(0)
+        Command::Project { command } => {
+            let data = match &command {
+                project::ProjectCommand::List { data }
+                | project::ProjectCommand::Close { data, .. }
+                | project::ProjectCommand::Purge { data, .. } => data.clone(),
+            };
+            context::local(data, |ctx| project::run(ctx, command))
+        }
+        Command::Retention { command } => {
+            let project::RetentionCommand::Run { data, .. } = &command;
+            context::local(data.clone(), |ctx| project::retention(ctx, command))
+        }
+        Command::Report { data, project, format } => context::local(data, |ctx| report::run(ctx, &project, format)),
+        Command::Ca { command } => context::local(command.data(), |ctx| ca::run(ctx, command)),
+        Command::Export(args) => context::local(args.data.clone(), |ctx| export::run(ctx, args)),
+        Command::Cert { command: cert::CertCommand::Verify { file, data, key } } => cert::verify(file, data, key),
+        Command::Cert { command: cert::CertCommand::Show { data, project } } => {
+            context::local(data, |ctx| cert::show(ctx, &project))
         }
     }
 }

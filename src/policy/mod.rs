@@ -93,6 +93,8 @@ pub enum Action {
     Reveal,
     /// Hear an item's audio (streamed to `cloister connect`, never sent as a file).
     ListenAudio,
+    /// Export a project's data out of cloister (admins, where the project policy allows).
+    Export,
 }
 
 /// How data may be shown when access is allowed.
@@ -159,6 +161,18 @@ pub enum Denial {
         /// The project's hourly limit.
         limit: u32,
     },
+    /// The project's policy does not allow exports.
+    #[error("project {project}'s policy does not allow exports (export_allowed = false)")]
+    ExportNotAllowed {
+        /// The project.
+        project: i64,
+    },
+    /// The requester of an export cannot be its second approver.
+    #[error("you requested export {export}; a different admin must approve it")]
+    OwnExport {
+        /// The export id.
+        export: String,
+    },
     /// The project no longer accepts the action (closed or purged).
     #[error("project {project} is {state}: {action:?} is no longer possible")]
     ProjectState {
@@ -193,7 +207,7 @@ pub fn decide_project(
     action: Action,
 ) -> Result<Visibility, Denial> {
     match action {
-        Action::ManageAccess | Action::ManageProjects => {
+        Action::ManageAccess | Action::ManageProjects | Action::Export => {
             if principal.is_admin {
                 Ok(Visibility::Masked)
             } else {

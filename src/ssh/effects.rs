@@ -84,6 +84,7 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
         Effect::LoadHome => return Some(load_home(shared, principal).await),
         // Audio effects are run by the session's audio (ssh/audio.rs), which owns the decoded audio.
         Effect::Quit | Effect::NextTheme | Effect::Audio(_) => return None,
+        Effect::Admin(effect) => return Some(super::console::run_effect(shared, principal, effect).await),
         Effect::DeniedEdit => {
             let kind = EventKind::Denial { action: "edit".into(), reason: "read-only or context segment".into() };
             return record(shared, principal, None, kind).await.err().map(Msg::Frozen);

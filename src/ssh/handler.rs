@@ -70,6 +70,31 @@ impl ConnectionHandler {
     }
 }
 
+impl ConnectionHandler {
+    /// Records the authentication outcome, then accepts: no record, no login (fail closed).
+    async fn finish_auth(
+        &mut self,
+        user: &str,
+        outcome: Option<Principal>,
+        kind: EventKind,
+        fingerprint: String,
+    ) -> Result<Auth, SshError> {
+        let recorded = self.shared.audit.record(Event::new(self.session_id.as_str(), user, None, kind)).await;
+        match (outcome, recorded) {
+            (Some(principal), Ok(_)) => {
+                self.principal = Some(principal);
+                self.fingerprint = fingerprint;
+                Ok(Auth::Accept)
+            }
+            (_, Err(error)) => {
+                tracing::error!(%error, "authentication refused: the audit log cannot be written");
+                Ok(Auth::reject())
+            }
+            (None, Ok(_)) => Ok(Auth::reject()),
+        }
+    }
+}
+
 fn clamp_size(cols: u32, rows: u32) -> (u16, u16) {
     let fit = |v: u32, default: u16| if v == 0 { default } else { v.min(1000) as u16 };
     (fit(cols, 80), fit(rows, 24))
@@ -118,20 +143,18 @@ impl russh::server::Handler for ConnectionHandler {
                 )
             }
         };
-        // No record, no login: an audit failure refuses the session (fail closed).
-        let recorded = self.shared.audit.record(Event::new(self.session_id.as_str(), user, None, kind)).await;
-        match (outcome, recorded) {
-            (Some(principal), Ok(_)) => {
-                self.principal = Some(principal);
-                self.fingerprint = fingerprint;
-                Ok(Auth::Accept)
-            }
-            (_, Err(error)) => {
-                tracing::error!(%error, "authentication refused: the audit log cannot be written");
-                Ok(Auth::reject())
-            }
-            (None, Ok(_)) => Ok(Auth::reject()),
-        }
+        self.finish_auth(user, outcome, kind, fingerprint).await
+    }
+
+    async fn auth_openssh_certificate(
+        &mut self,
+        user: &str,
+        certificate: &russh::keys::ssh_key::Certificate,
+    ) -> Result<Auth, Self::Error> {
+        let peer = self.peer.to_string();
+        let (outcome, kind, fingerprint) =
+            super::certauth::check(&self.shared, user, certificate, &self.session_id, &peer).await;
+        self.finish_auth(user, outcome, kind, fingerprint).await
     }
 
     async fn channel_open_session(
@@ -236,16 +259,14 @@ impl russh::server::Handler for ConnectionHandler {
         data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        let command = String::from_utf8_lossy(data).chars().take(80).collect::<String>();
-        tracing::info!(user = ?self.principal.as_ref().map(|p| &p.name), %command, "exec refused");
+        let Some(principal) = self.principal.clone() else {
+            session.channel_failure(channel)?;
+            return Ok(());
+        };
+        let command = String::from_utf8_lossy(data).into_owned();
+        tracing::info!(user = %principal.name, command = %command.chars().take(80).collect::<String>(), "exec");
         session.channel_success(channel)?;
-        session.data(
-            channel,
-            "cloister: commands are not available over ssh; connect without a command for the annotation UI\r\n",
-        )?;
-        session.exit_status_request(channel, 2)?;
-        session.eof(channel)?;
-        session.close(channel)?;
+        super::exec::spawn(Arc::clone(&self.shared), session.handle(), channel, principal, command);
         Ok(())
     }
 

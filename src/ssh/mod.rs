@@ -3,9 +3,13 @@
 //! `output` is the bounded path back to the client.
 
 pub mod audio;
+mod certauth;
+mod console;
 mod effects;
+mod exec;
 mod handler;
 pub mod input;
+pub mod live;
 mod loaders;
 mod output;
 mod playback;

@@ -78,6 +78,10 @@ pub struct Shared {
     pub keymap: crate::app::Keymap,
     /// The audit log every session records to before acting.
     pub audit: AuditLog,
+    /// The data directory (admin commands over SSH read its audit keys and log).
+    pub dir: DataDir,
+    /// Live shell sessions, for admins to list and end.
+    pub live: Arc<super::live::LiveRegistry>,
     registry: Mutex<Registry>,
 }
 
@@ -242,6 +246,8 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
         themes_dir,
         keymap,
         audit,
+        dir: dir.clone(),
+        live: Arc::default(),
         registry: Mutex::default(),
     });
     let accept = tokio::spawn(accept_loop(listener, ssh_config, Arc::clone(&shared), limiter, shutdown_rx));

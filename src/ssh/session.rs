@@ -104,6 +104,7 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
         audio,
     } = params;
     let mut audio = SessionAudio::new(audio);
+    let _listed = shared.live.register(&principal.session, &principal.name, &peer);
     let stats = Arc::new(OutputStats::default());
     let (writer, frames) = FrameWriter::spawn(handle.clone(), channel, credit, Arc::clone(&stats));
     let viewport = Viewport::Fixed(Rect::new(0, 0, cols, rows));
@@ -225,6 +226,10 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                     disconnect_reason = Some("idle timeout");
                     break;
                 }
+                if shared.live.is_kicked(&principal.session) {
+                    disconnect_reason = Some("ended by an admin");
+                    break;
+                }
                 if last_key_check.elapsed() >= KEY_CHECK {
                     last_key_check = Instant::now();
                     let fp = fingerprint.clone();
@@ -290,6 +295,8 @@ async fn audited_input(
         "locked"
     } else if app.prompt.is_some() {
         "prompt"
+    } else if app.console.is_some() {
+        "admin"
     } else if app.mode() == Mode::Edit {
         "editor"
     } else if app.item.is_some() {

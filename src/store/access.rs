@@ -32,7 +32,7 @@ pub struct KeyRecord {
     pub revoked_at: Option<i64>,
 }
 
-fn valid_user_name(name: &str) -> Result<(), StoreError> {
+pub(crate) fn valid_user_name(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 32
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
@@ -209,8 +209,8 @@ pub enum LoginRefusal {
     Expired,
 }
 
-/// (user id, name, is_admin, disabled, expires_at, revoked_at) of a key's owner.
-type KeyOwnerRow = (i64, String, bool, bool, Option<i64>, Option<i64>);
+/// (user id, name, is_admin, disabled, expires_at, revoked_at, from a certificate) of a key's owner.
+type KeyOwnerRow = (i64, String, bool, bool, Option<i64>, Option<i64>, bool);
 
 impl Store {
     /// Checks a verified public key (by SHA-256 fingerprint) for SSH user `user` and returns the
@@ -221,18 +221,38 @@ impl Store {
         fingerprint: &str,
         session: &str,
     ) -> Result<Result<Principal, LoginRefusal>, StoreError> {
+        self.login_with(user, fingerprint, session, false)
+    }
+
+    /// [`Store::login`], for a plain key or (`certified`) a key presented inside a certificate:
+    /// a key recorded from a certificate logs in only with a certificate.
+    pub(crate) fn login_with(
+        &self,
+        user: &str,
+        fingerprint: &str,
+        session: &str,
+        certified: bool,
+    ) -> Result<Result<Principal, LoginRefusal>, StoreError> {
         let row: Option<KeyOwnerRow> = self
             .conn
             .query_row(
-                "SELECT u.id, u.name, u.is_admin, u.disabled, k.expires_at, k.revoked_at
+                // A certificate's key counts as revoked once its CA is no longer trusted.
+                "SELECT u.id, u.name, u.is_admin, u.disabled, k.expires_at,
+                        CASE WHEN k.ca_fingerprint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM trusted_cas c
+                             WHERE c.fingerprint = k.ca_fingerprint AND c.revoked_at IS NULL)
+                        THEN COALESCE(k.revoked_at, 0) ELSE k.revoked_at END,
+                        k.ca_fingerprint IS NOT NULL
                  FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1",
                 [fingerprint],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
             )
             .optional()?;
-        let Some((id, name, is_admin, disabled, expires_at, revoked_at)) = row else {
+        let Some((id, name, is_admin, disabled, expires_at, revoked_at, from_certificate)) = row else {
             return Ok(Err(LoginRefusal::UnknownKey));
         };
+        if from_certificate && !certified {
+            return Ok(Err(LoginRefusal::UnknownKey));
+        }
         let refusal = if name != user {
             Some(LoginRefusal::WrongUser)
         } else if disabled {
@@ -267,7 +287,9 @@ impl Store {
     pub fn key_is_active(&self, fingerprint: &str) -> Result<bool, StoreError> {
         Ok(self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?1
-             AND k.revoked_at IS NULL AND u.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > ?2))",
+             AND k.revoked_at IS NULL AND u.disabled = 0 AND (k.expires_at IS NULL OR k.expires_at > ?2)
+             AND (k.ca_fingerprint IS NULL OR EXISTS (SELECT 1 FROM trusted_cas c
+                  WHERE c.fingerprint = k.ca_fingerprint AND c.revoked_at IS NULL)))",
             params![fingerprint, now_secs()],
             |r| r.get(0),
         )?)

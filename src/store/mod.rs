@@ -2,22 +2,36 @@
 //! first; sensitive columns are [`Sealed`] with the project's data key and the row's identity.
 
 mod access;
+mod agreement;
 mod annotation;
+mod assign;
 mod audio;
+mod ca;
 mod content;
+mod export;
+mod export_content;
 mod import;
+mod lifecycle;
 mod preference;
 mod projects;
+mod report;
 mod reveal;
 mod review;
 mod schema;
 mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
+pub use agreement::{AgreementStats, Measure};
 pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use audio::{ItemAudio, PlayableSegment};
+pub use ca::{CaRecord, KeyEntry, KeyImport};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
+pub use export::{ExportFormat, ExportRequest};
+pub use export_content::{
+    EXPORT_ROLE, ExportContent, ExportedAnnotation, ExportedItem, ExportedJudgment, ExportedSegment,
+};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
+pub use lifecycle::{ProjectDates, PurgeReport, RowCount};
 pub use preference::{JudgmentView, PreferenceView};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
 pub use reveal::Revealed;
@@ -89,6 +103,14 @@ pub enum StoreError {
     /// The project's key was destroyed: its data is gone.
     #[error("project {0} was purged; its data no longer exists")]
     Purged(String),
+    /// A purge destroyed the key and rows but could not finish wiping the files.
+    #[error("purge of project {project} is incomplete: {reason}")]
+    PurgeIncomplete {
+        /// The project.
+        project: String,
+        /// What is left to do and how.
+        reason: String,
+    },
 }
 
 /// Receives every policy denial so it can be audited. The store calls it before returning
@@ -179,7 +201,14 @@ impl Store {
             Some(id) => self.roles_on(principal, id)?,
             None => Vec::new(),
         };
-        crate::policy::decide_project(principal, &roles, project.unwrap_or(0), action).map_err(|denial| {
+        let mut decided = crate::policy::decide_project(principal, &roles, project.unwrap_or(0), action);
+        // A closed project takes no more work and no exports; only its lifecycle moves on.
+        if let (Ok(_), Some(id)) = (&decided, project)
+            && let Some(denial) = self.state_denial(id, action)?
+        {
+            decided = Err(denial);
+        }
+        decided.map_err(|denial| {
             self.denials.denied(principal, project, action, &denial);
             StoreError::Denied(denial)
         })

@@ -2,9 +2,10 @@
 //! judgments. The order is decided by a seed derived from the project's wrapped key, the item and
 //! the user, so it is stable across sessions, differs between annotators and cannot be predicted.
 
-use super::annotation::{PreferenceBody, Side};
+use super::annotation::{BODY_VERSION, PreferenceBody, Side};
 use super::content::Submission;
 use super::import::{ItemMeta, NewPreference};
+use super::projects::ProjectKind;
 use super::visibility::{mask_text, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
@@ -168,7 +169,9 @@ impl Store {
         .transpose()
     }
 
-    /// Stores a new version of the principal's judgment of a preference item.
+    /// Submits a new version of `by`'s judgment of preference item `item`. The policy decides
+    /// first (annotator role, open project); the item must be assigned to `by` at the annotate
+    /// stage, and ratings must name the project's criteria with values 1–5 (0: not rated).
     pub fn submit_preference(
         &self,
         by: &Principal,
@@ -176,25 +179,46 @@ impl Store {
         body: &PreferenceBody,
     ) -> Result<Submission, StoreError> {
         let (project, _) = self.authorize_item(by, item, Action::WriteAnnotation)?;
+        let record = self.project_by_id(project)?;
+        if record.kind != ProjectKind::Preference {
+            return Err(StoreError::Invalid {
+                field: "item",
+                value: item.to_string(),
+                reason: format!("it belongs to {} project {}", record.kind.as_str(), record.name),
+            });
+        }
+        if body.v != BODY_VERSION {
+            return Err(StoreError::Invalid {
+                field: "preference body version",
+                value: body.v.to_string(),
+                reason: format!("this build writes version {BODY_VERSION}"),
+            });
+        }
+        for (criterion, ratings) in &body.ratings {
+            if !record.policy.criteria.contains(criterion) {
+                return Err(StoreError::Invalid {
+                    field: "criterion",
+                    value: criterion.clone(),
+                    reason: format!("the project's criteria are {}", record.policy.criteria.join(", ")),
+                });
+            }
+            if ratings.a > 5 || ratings.b > 5 {
+                return Err(StoreError::Invalid {
+                    field: "rating",
+                    value: format!("{criterion}: a={} b={}", ratings.a, ratings.b),
+                    reason: "ratings are 1-5, or 0 for not rated".into(),
+                });
+            }
+        }
         let assigned: bool = self.conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = 'annotate')",
             params![item, by.user_id],
             |r| r.get(0),
         )?;
         if !assigned {
-            let denial = Denial::NotAssigned { segment: 0 };
+            let denial = Denial::NotAssigned { segment: item };
             self.denials.denied(by, Some(project), Action::WriteAnnotation, &denial);
             return Err(StoreError::Denied(denial));
-        }
-        let policy = self.project_by_id(project)?.policy;
-        if let Some((criterion, _)) =
-            body.ratings.iter().find(|(c, r)| !policy.criteria.contains(c) || r.a > 5 || r.b > 5)
-        {
-            return Err(StoreError::Invalid {
-                field: "ratings",
-                value: criterion.clone(),
-                reason: format!("rate the project's criteria ({}) from 1 to 5", policy.criteria.join(", ")),
-            });
         }
         let key = self.project_key(project)?;
         let tx = self.conn.unchecked_transaction()?;

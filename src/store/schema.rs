@@ -150,6 +150,40 @@ CREATE TABLE reveals (
 );
 CREATE INDEX reveals_user ON reveals (user_id, created_at);
 "#,
+    r#"
+CREATE TABLE exports (
+    id               TEXT PRIMARY KEY,
+    project_id       INTEGER NOT NULL REFERENCES projects(id),
+    format           TEXT NOT NULL,
+    out_dir          TEXT NOT NULL,
+    reason           TEXT NOT NULL,
+    requested_by     TEXT NOT NULL,
+    requested_by_id  INTEGER NOT NULL,
+    requested_at     INTEGER NOT NULL,
+    approvals_needed INTEGER NOT NULL CHECK (approvals_needed IN (1, 2)),
+    approved_by      TEXT,
+    approved_by_id   INTEGER,
+    approved_at      INTEGER,
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'done', 'cancelled')),
+    done_at          INTEGER,
+    records          INTEGER,
+    manifest_sha256  TEXT
+);
+CREATE INDEX exports_project ON exports (project_id, requested_at);
+CREATE TABLE trusted_cas (
+    id          INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    public_key  TEXT NOT NULL,
+    added_at    INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+ALTER TABLE user_keys ADD COLUMN ca_fingerprint TEXT;
+CREATE TABLE deletion_certificates (
+    project_id  INTEGER PRIMARY KEY REFERENCES projects(id),
+    issued_at   INTEGER NOT NULL,
+    text        TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,5 +1,6 @@
 //! Drawing: `draw(frame, &App, &Theme)` only reads the state.
 
+mod admin;
 mod item;
 mod overlay;
 mod preference;
@@ -21,6 +22,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
         draw_frozen(frame, body, reason, theme);
     } else if app.locked {
         draw_locked(frame, body, theme);
+    } else if let Some(console) = &app.console {
+        admin::draw(frame, body, console, theme);
     } else {
         match (&app.item, &app.pref) {
             (Some(item), _) => {

@@ -38,4 +38,5 @@ pub fn role(name: &str) -> Role {
     Role::parse(name).expect("role")
 }
 pub mod connect;
+pub mod scan;
 pub mod ssh;
