@@ -234,6 +234,8 @@ pub struct App {
     pub selected: usize,
     /// Help overlay shown.
     pub help: bool,
+    /// First line of the help overlay shown (it scrolls with ↑/↓ on short terminals).
+    pub help_scroll: u16,
     /// Screen locked after idling: no data is drawn.
     pub locked: bool,
     /// A one-line message for the status bar.
@@ -259,6 +261,7 @@ impl App {
             prompt: None,
             selected: 0,
             help: false,
+            help_scroll: 0,
             locked: false,
             notice: None,
             quitting: false,
@@ -428,6 +431,14 @@ impl App {
         }
         if self.prompt.is_some() {
             return self.act_on_prompt(action);
+        }
+        if self.help && matches!(action, Action::Up | Action::Down) {
+            self.help_scroll = if action == Action::Down {
+                self.help_scroll.saturating_add(1)
+            } else {
+                self.help_scroll.saturating_sub(1)
+            };
+            return Vec::new();
         }
         if self.help && action == Action::Back {
             self.help = false;

@@ -161,6 +161,12 @@ pub enum Denial {
         /// The project's hourly limit.
         limit: u32,
     },
+    /// The preference item is not assigned to the user for annotation.
+    #[error("item {item} is not assigned to you for annotation")]
+    ItemNotAssigned {
+        /// The item.
+        item: i64,
+    },
     /// The project's policy does not allow exports.
     #[error("project {project}'s policy does not allow exports (export_allowed = false)")]
     ExportNotAllowed {

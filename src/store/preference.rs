@@ -216,7 +216,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if !assigned {
-            let denial = Denial::NotAssigned { segment: item };
+            let denial = Denial::ItemNotAssigned { item };
             self.denials.denied(by, Some(project), Action::WriteAnnotation, &denial);
             return Err(StoreError::Denied(denial));
         }

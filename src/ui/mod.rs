@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
             overlay::draw_prompt(frame, body, prompt, theme);
         }
         if app.help {
-            draw_help(frame, body, theme, keymap);
+            draw_help(frame, body, app, theme, keymap);
         }
     }
     draw_status(frame, status, app, theme);
@@ -118,18 +118,37 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme, keymap: &Keymap) {
-    let line = |(key, action): (String, crate::app::Action)| {
-        Line::from(vec![Span::styled(format!("{key:>10}  "), theme.title()), Span::raw(action.describe())])
+fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, keymap: &Keymap) {
+    // One line per action with all its keys, so every binding fits; ↑/↓ scroll when it does not.
+    let grouped = |pairs: Vec<(String, crate::app::Action)>| {
+        let mut out: Vec<(String, crate::app::Action)> = Vec::new();
+        for (key, action) in pairs {
+            match out.last_mut() {
+                Some((keys, last)) if *last == action => {
+                    keys.push_str(", ");
+                    keys.push_str(&key);
+                }
+                _ => out.push((key, action)),
+            }
+        }
+        out
     };
-    let mut lines: Vec<Line<'_>> = keymap.help_lines().into_iter().map(line).collect();
+    let line = |(key, action): (String, crate::app::Action)| {
+        Line::from(vec![Span::styled(format!("{key:>14}  "), theme.title()), Span::raw(action.describe())])
+    };
+    let mut lines: Vec<Line<'_>> = grouped(keymap.help_lines()).into_iter().map(line).collect();
     lines.push(Line::styled("while editing a segment:", theme.muted()));
-    lines.extend(keymap.edit_help_lines().into_iter().map(line));
+    lines.extend(grouped(keymap.edit_help_lines()).into_iter().map(line));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 56.min(area.width);
+    let width = 72.min(area.width);
     let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let hidden = (lines.len() as u16 + 2).saturating_sub(height);
+    let title = if hidden > 0 { " help — ↑/↓ scroll · ? to close " } else { " help — ? to close " };
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(block(" help — ? to close ", theme)), popup);
+    frame.render_widget(
+        Paragraph::new(lines).scroll((app.help_scroll.min(hidden), 0)).block(block(title, theme)),
+        popup,
+    );
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {

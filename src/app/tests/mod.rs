@@ -91,3 +91,16 @@ fn frozen_session_accepts_no_action_until_the_audit_log_recovers() {
 }
 
 mod screens;
+
+#[test]
+fn arrows_scroll_the_help_instead_of_moving_the_selection() {
+    let mut app = app();
+    app.update(Msg::Action(Action::Help));
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Down));
+    app.update(Msg::Action(Action::Up));
+    assert_eq!((app.help_scroll, app.selected), (1, 0));
+    app.update(Msg::Action(Action::Back));
+    app.update(Msg::Action(Action::Down));
+    assert_eq!(app.selected, 1, "arrows move the queue again once help is closed");
+}
