@@ -28,6 +28,27 @@ fn cloister(args: &[&str], data: &Path) -> (i32, String, String) {
     )
 }
 
+/// A folder holding webvtt-py and praatio: installed from PyPI into the target dir on first use,
+/// so `cargo test` needs no set-up beyond Python with pip (CI installs them up front too).
+fn python_parsers() -> std::path::PathBuf {
+    let deps = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pydeps");
+    let present = Command::new("python3")
+        .env("PYTHONPATH", &deps)
+        .args(["-c", "import webvtt, praatio"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        let status = Command::new("python3")
+            .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "--target"])
+            .arg(&deps)
+            .args(["webvtt-py", "praatio"])
+            .status()
+            .expect("python3 -m pip runs");
+        assert!(status.success(), "pip install webvtt-py praatio into {} failed", deps.display());
+    }
+    deps
+}
+
 /// Parses exported files with webvtt-py and praatio; returns their JSON summary.
 fn parse_with_python(files: &[std::path::PathBuf]) -> serde_json::Value {
     let script = r#"
@@ -50,7 +71,14 @@ for p in sys.argv[1:]:
                   "xmax": tg.maxTimestamp}
 print(json.dumps(out))
 "#;
-    let out = Command::new("python3").arg("-c").arg(script).args(files).output().expect("python3 runs");
+    let deps = python_parsers();
+    let out = Command::new("python3")
+        .env("PYTHONPATH", &deps)
+        .arg("-c")
+        .arg(script)
+        .args(files)
+        .output()
+        .expect("python3 runs");
     assert!(out.status.success(), "python parsers failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("json")
 }
