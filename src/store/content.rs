@@ -329,6 +329,26 @@ impl Store {
         Ok(ItemHeader { id: item, external_id, project: name, project_id: project, read_only })
     }
 
+    /// The principal's own submitted versions of a segment at `stage`, as (version, text), oldest
+    /// first (what `cloister`'s crash-safety check compares with what clients saw acknowledged).
+    pub fn own_submissions(&self, by: &Principal, segment: i64, stage: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let row = self.segment_row(segment)?;
+        self.authorize_item(by, row.item, Action::ReadContent)?;
+        let key = self.project_key(row.project)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, version, body FROM annotations WHERE segment_id = ?1 AND author_id = ?2 AND stage = ?3 ORDER BY version",
+        )?;
+        let rows = stmt
+            .query_map(params![segment, by.user_id, stage], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<(i64, i64, Vec<u8>)>, _>>()?;
+        rows.into_iter()
+            .map(|(id, version, body)| {
+                let aad = Aad { table: "annotations", row: id, column: "body", project: row.project };
+                Ok((version, self.open_sealed(&key, body, &aad)?))
+            })
+            .collect()
+    }
+
     /// Segment ids the principal has submitted at least once in an item.
     pub fn submitted_segments(&self, by: &Principal, item: i64) -> Result<Vec<i64>, StoreError> {
         self.authorize_item(by, item, Action::ReadContent)?;
