@@ -1,21 +1,7 @@
-//! Transcription manifest (JSONL): arbitrary bytes are parsed and validated without panicking.
-//! Every `audio` field resolves to the same 60 s clip, so timing checks run too.
+//! Fuzz target `manifest`: the check is `checks::manifest` in ../checks.rs (also replayed by tests/fuzz_corpus.rs).
 #![no_main]
 
-use cloister::import::parse_manifest_bytes;
-use cloister::store::NewAudio;
-use libfuzzer_sys::fuzz_target;
-use std::path::Path;
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    let clip = |name: &str| {
-        if name.ends_with(".wav") {
-            Ok(NewAudio { bytes: Vec::new(), sample_rate: 16_000, channels: 1, duration_ms: 60_000 })
-        } else {
-            Err(format!("{name:?}: not a WAV file"))
-        }
-    };
-    if let Err(err) = parse_manifest_bytes(Path::new("fuzz.jsonl"), data, &clip, &|_, _| {}) {
-        let _ = err.to_string();
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::manifest(data));

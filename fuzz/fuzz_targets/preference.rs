@@ -1,12 +1,7 @@
-//! Preference JSONL: arbitrary bytes are parsed and validated without panicking.
+//! Fuzz target `preference`: the check is `checks::preference` in ../checks.rs (also replayed by tests/fuzz_corpus.rs).
 #![no_main]
 
-use cloister::import::parse_preferences_bytes;
-use libfuzzer_sys::fuzz_target;
-use std::path::Path;
+#[path = "../checks.rs"]
+mod checks;
 
-fuzz_target!(|data: &[u8]| {
-    if let Err(err) = parse_preferences_bytes(Path::new("fuzz.jsonl"), data) {
-        let _ = err.to_string();
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::preference(data));

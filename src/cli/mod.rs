@@ -5,6 +5,8 @@ mod audit;
 pub(crate) mod demo;
 mod import;
 mod loadtest;
+mod loadtest_items;
+mod loadtest_sshd;
 mod pii;
 mod serve;
 

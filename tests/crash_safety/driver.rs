@@ -194,7 +194,10 @@ pub async fn drive(
             ));
         }
     }
-    while typing {
+    if !typing {
+        return cursor;
+    }
+    loop {
         let tag = tag(&who, round, cursor.step);
         for byte in format!(" {tag}").bytes() {
             if !term.key(&[byte]).await {
@@ -215,7 +218,7 @@ pub async fn drive(
             cursor.segment += 1;
             cursor.pending_draft = None;
         } else {
-            if cursor.step % 2 == 0 {
+            if cursor.step.is_multiple_of(2) {
                 // Sometimes pause past the autosave delay: an unacknowledged save races the kill.
                 tokio::time::sleep(Duration::from_millis(400)).await;
             }
@@ -244,5 +247,4 @@ pub async fn drive(
         }
         cursor.step += 1;
     }
-    cursor
 }
