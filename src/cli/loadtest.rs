@@ -31,7 +31,7 @@ pub struct LoadArgs {
     pub json: bool,
     /// `navigate`: move through the queue with j/k; `type`: open an item, edit a segment and
     /// type letters (bytes per typed character); `next-item`: PgDn through a project of
-    /// `--items` items.
+    /// `--items` items; `queue`: j/k on the home screen of that project.
     #[arg(long, default_value = "navigate")]
     pub mode: String,
     /// The server's `audit.synchronous`: `full` (fsync per batch) or `normal`.
@@ -406,7 +406,7 @@ async fn measure(
 
 /// Runs the load test.
 pub fn run(args: LoadArgs) -> Result<u8, CliError> {
-    if args.mode == "next-item" {
+    if args.mode == "next-item" || args.mode == "queue" {
         return super::loadtest_items::run(&args);
     }
     let tmp = std::env::temp_dir().join(format!("cloister-load-{}", std::process::id()));

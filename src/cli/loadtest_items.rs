@@ -1,7 +1,8 @@
 //! `cloister loadtest --mode next-item`: a transcription project of `--items` items (100 000 by
 //! default, two segments and a 100 ms clip each), every item assigned to each of `--sessions`
 //! annotators; each session opens its first item and presses PgDn (next item) `--rate` times a
-//! second. Reports the PgDn→screen latency and how long the home screen (the whole queue) took.
+//! second (`--mode queue`: moves up and down the home screen's queue with j/k instead). Reports
+//! the key→screen latency and how long the home screen (the whole queue) took.
 
 use super::CliError;
 use super::loadtest::{
@@ -120,11 +121,15 @@ pub fn run(args: &LoadArgs) -> Result<u8, CliError> {
             let tasks: Vec<_> = sessions
                 .into_iter()
                 .map(|(mut shell, handle)| {
-                    let rate = args.rate;
+                    let (rate, queue) = (args.rate, args.mode == "queue");
                     tokio::spawn(async move {
-                        let _ = shell.send(b"\r").await;
-                        while shell.recv(Duration::from_millis(300)).await.is_some() {}
-                        let out = press_keys(&mut shell, rate, until, |_| b"\x1b[6~").await;
+                        let out = if queue {
+                            press_keys(&mut shell, rate, until, |n| if n % 2 == 0 { b"j" } else { b"k" }).await
+                        } else {
+                            let _ = shell.send(b"\r").await;
+                            while shell.recv(Duration::from_millis(300)).await.is_some() {}
+                            press_keys(&mut shell, rate, until, |_| b"\x1b[6~").await
+                        };
                         drop(handle);
                         out
                     })

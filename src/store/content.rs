@@ -116,7 +116,7 @@ impl Store {
     pub fn item_segments(&self, by: &Principal, item: i64) -> Result<Vec<SegmentView>, StoreError> {
         let (project, visibility) = self.authorize_item(by, item, Action::ReadContent)?;
         let key = self.project_key(project)?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let roles = self.roles_on(by, project)?;
         let role = masking_role(&roles);
         let visible = self.visible_segments(by, item, &roles, policy.context)?;
