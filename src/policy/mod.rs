@@ -5,7 +5,7 @@
 
 mod project;
 
-pub use project::{AudioPolicy, ProjectPolicy};
+pub use project::{AudioPolicy, ProjectPolicy, RevealPolicy};
 
 use std::fmt;
 
@@ -87,6 +87,8 @@ pub enum Action {
     WriteAnnotation,
     /// Record a QA decision.
     Adjudicate,
+    /// Unmask one PII span, with a reason.
+    Reveal,
 }
 
 /// How data may be shown when access is allowed.
@@ -141,6 +143,18 @@ pub enum Denial {
         /// The segment.
         segment: i64,
     },
+    /// The project's policy does not let this role reveal masked spans.
+    #[error("revealing masked text is not allowed for your role on project {project}")]
+    RevealForbidden {
+        /// The project.
+        project: i64,
+    },
+    /// Too many reveals within the last hour.
+    #[error("you have revealed {limit} spans in the last hour, the project's limit")]
+    RevealLimit {
+        /// The project's hourly limit.
+        limit: u32,
+    },
     /// The project no longer accepts the action (closed or purged).
     #[error("project {project} is {state}: {action:?} is no longer possible")]
     ProjectState {
@@ -175,7 +189,7 @@ pub fn decide_project(
                 Err(Denial::NoGrant { project })
             }
         }
-        Action::ReadContent => {
+        Action::ReadContent | Action::Reveal => {
             // Separation of duties: admin alone never reads content.
             if roles.is_empty() {
                 return Err(Denial::NoGrant { project });

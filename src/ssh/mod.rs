@@ -5,6 +5,7 @@
 mod effects;
 mod handler;
 pub mod input;
+mod loaders;
 mod output;
 pub mod server;
 mod session;
