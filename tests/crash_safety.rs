@@ -114,7 +114,11 @@ fn check_store(store: &Store, layout: &Layout, acks: &[Ack], tally: &mut Tally) 
         } else {
             // A draft's text lives on as the draft, or inside a later submission of the segment.
             let draft = store.draft(&who, segment).expect("read draft");
-            let latest = draft.as_deref().or(submitted.last().map(|(_, text)| text.as_str())).unwrap_or("");
+            let latest = draft
+                .as_ref()
+                .map(|d| d.text.as_str())
+                .or(submitted.last().map(|(_, text)| text.as_str()))
+                .unwrap_or("");
             assert!(latest.contains(&ack.tag), "acknowledged draft {ack:?} is missing (latest text {latest:?})");
         }
     }

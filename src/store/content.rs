@@ -417,7 +417,8 @@ impl Store {
         rows.into_iter()
             .map(|(id, version, body)| {
                 let aad = Aad { table: "annotations", row: id, column: "body", project: row.project };
-                Ok((version, self.open_sealed(&key, body, &aad)?))
+                let body: SegmentBody = self.open_sealed(&key, body, &aad)?;
+                Ok((version, body.text))
             })
             .collect()
     }

@@ -131,7 +131,7 @@ impl Store {
             value: item.to_string(),
             reason: "a preference item holds exactly two responses".into(),
         })?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let role = masking_role(&self.roles_on(by, project)?);
         let show = |text: &str, pii| match visibility {
             Visibility::Raw => text.to_string(),
@@ -186,7 +186,7 @@ impl Store {
             self.denials.denied(by, Some(project), Action::WriteAnnotation, &denial);
             return Err(StoreError::Denied(denial));
         }
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         if let Some((criterion, _)) =
             body.ratings.iter().find(|(c, r)| !policy.criteria.contains(c) || r.a > 5 || r.b > 5)
         {
