@@ -302,12 +302,13 @@ fn navigate(n: usize) -> &'static [u8] {
     if n.is_multiple_of(2) { b"j" } else { b"k" }
 }
 
-/// Types into a session that never reads its output, until `until`.
-async fn stall(session: Session, until: Instant, typing: bool) {
+/// Sends keys that change the screen (cloister: toggles the help overlay, a full redraw; vim:
+/// letters) 50 times a second into a session that never reads its output, until `until`.
+async fn stall(session: Session, until: Instant, cloister: bool) {
     let (shell, handle) = session;
     let mut n = 0;
     while Instant::now() < until {
-        let key = if typing { letter(n) } else { if n.is_multiple_of(2) { &b"?"[..] } else { b"j" } };
+        let key = if !cloister { letter(n) } else if n.is_multiple_of(2) { &b"?"[..] } else { b"j" };
         // The client's own buffers fill up too: a send that cannot go out in time is skipped.
         let _ = tokio::time::timeout(Duration::from_millis(100), shell.send(key)).await;
         n += 1;
@@ -353,7 +354,7 @@ async fn measure(
     let stalled = open_all(addr, stalled, &host, target.ready()).await?;
     let cloister = matches!(target, Target::Cloister { .. });
     let until = Instant::now() + Duration::from_secs(args.seconds);
-    let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, typing))).collect();
+    let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, cloister))).collect();
     let rate = args.rate;
     let typists: Vec<_> = shells
         .into_iter()
