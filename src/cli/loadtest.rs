@@ -1,12 +1,15 @@
-//! `cloister loadtest`: starts `cloister serve` as a child process on a fresh demo data directory,
-//! opens N SSH sessions, types R keys per second in each, and reports keystroke→screen latency
-//! (p50/p99), bytes sent per typed key and server memory (RSS) per idle session.
+//! `cloister loadtest`: starts a server as a child process (`cloister serve` on a fresh demo data
+//! directory, or OpenSSH's sshd serving vim with `--target sshd-vim`), opens N SSH sessions,
+//! types R keys per second in each, and reports keystroke→screen latency (p50/p99), bytes sent
+//! per typed key and server memory per idle session. `--stalled-readers` adds sessions that
+//! never read; `--mode next-item` measures moving between items of a 100 000-item project.
 
 use super::CliError;
+use super::loadtest_sshd::{Memory, Sshd, descendants_memory, process_memory};
 use crate::client::{Shell, connect, load_public_key};
 use crate::datadir::DataDir;
 use crate::policy::{Principal, Role};
-use russh::keys::ssh_key::{Algorithm, HashAlg, PrivateKey};
+use russh::keys::ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -27,20 +30,37 @@ pub struct LoadArgs {
     #[arg(long)]
     pub json: bool,
     /// `navigate`: move through the queue with j/k; `type`: open an item, edit a segment and
-    /// type letters (bytes per typed character); `audio`: play, pause and seek over the audio
-    /// channel (key→frame latency).
+    /// type letters (bytes per typed character); `next-item`: PgDn through a project of
+    /// `--items` items; `queue`: j/k on the home screen of that project; `audio`: play, pause
+    /// and seek over the audio channel (key→frame latency).
     #[arg(long, default_value = "navigate")]
     pub mode: String,
     /// The server's `audit.synchronous`: `full` (fsync per batch) or `normal`.
     #[arg(long, default_value = "full")]
     pub audit_sync: String,
+    /// `cloister`, or `sshd-vim`: OpenSSH's sshd (/usr/sbin/sshd) on a loopback port serving vim
+    /// in insert mode to the same client (`--mode type` only).
+    #[arg(long, default_value = "cloister")]
+    pub target: String,
+    /// Extra sessions that type but never read their output (slow readers); not measured.
+    #[arg(long, default_value_t = 0)]
+    pub stalled_readers: usize,
+    /// Items in the project of `--mode next-item`.
+    #[arg(long, default_value_t = 100_000)]
+    pub items: usize,
 }
 
 /// Measured figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LoadReport {
-    /// Sessions that took part.
+    /// `cloister` or `sshd-vim`.
+    pub target: String,
+    /// `navigate`, `type` or `next-item`.
+    pub mode: String,
+    /// Sessions that took part (measured).
     pub sessions: usize,
+    /// Sessions that never read their output.
+    pub stalled_readers: usize,
     /// Keys typed in all.
     pub keys: usize,
     /// Median keystroke→first screen byte latency, ms.
@@ -51,21 +71,52 @@ pub struct LoadReport {
     pub max_ms: f64,
     /// Bytes the server sent per typed key.
     pub bytes_per_key: f64,
-    /// Server RSS growth per idle session, KiB.
+    /// Server RSS growth per idle session, KiB (sshd: RSS of its session processes and vim).
     pub rss_per_session_kib: f64,
+    /// The same in PSS (shared pages divided among the processes sharing them), KiB.
+    pub pss_per_session_kib: f64,
     /// Server RSS before any session, KiB.
     pub rss_base_kib: u64,
+    /// Highest server RSS while typing minus RSS with all sessions idle, KiB.
+    pub rss_peak_growth_kib: u64,
+    /// Processes serving the sessions (1 for cloister).
+    pub server_processes: usize,
 }
 
-pub(super) fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
+/// The server under test.
+enum Target {
+    Cloister { child: std::process::Child, dir: DataDir },
+    Sshd(Box<Sshd>),
 }
 
-pub(super) fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<Vec<(String, PrivateKey)>, CliError> {
+impl Target {
+    fn memory(&self) -> Memory {
+        match self {
+            Target::Cloister { child, .. } => process_memory(child.id()),
+            Target::Sshd(sshd) => descendants_memory(sshd.pid()),
+        }
+    }
+
+    /// Text that shows a session is ready for keys.
+    fn ready(&self) -> &'static str {
+        match self {
+            Target::Cloister { .. } => "call-en-001",
+            Target::Sshd(_) => "-- INSERT --",
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Target::Cloister { child, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Sets up a demo directory with `users` extra annotators `loadN`, each assigned every call.
+pub(super) fn setup(dir: &DataDir, users: usize, audit_sync: &str) -> Result<Vec<(String, PrivateKey)>, CliError> {
     super::demo::setup(
         dir,
         "127.0.0.1:2222".parse().map_err(|_| CliError::Usage("addr".into()))?,
@@ -73,19 +124,39 @@ pub(super) fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<
     )?;
     let store = dir.store()?;
     let op = Principal::operator();
-    let mut users = Vec::with_capacity(sessions);
-    for n in 0..sessions {
+    let mut out = Vec::with_capacity(users);
+    for n in 0..users {
         let name = format!("load{n}");
-        let key =
-            PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| CliError::Usage(e.to_string()))?;
-        let public = key.public_key();
-        let line = public.to_openssh().map_err(|e| CliError::Usage(e.to_string()))?;
-        store.add_user(&op, &name, false)?;
-        store.add_key(&op, &name, &public.fingerprint(HashAlg::Sha256).to_string(), &line, None)?;
-        store.grant(&op, &name, Role::Annotator, super::CALLS_PROJECT)?;
+        let key = new_key()?;
+        add_annotator(&store, &name, &key, super::CALLS_PROJECT)?;
         store.assign_all(&op, super::CALLS_PROJECT, &name, "annotate")?;
-        users.push((name, key));
+        out.push((name, key));
     }
+    write_config(dir, users, audit_sync)?;
+    Ok(out)
+}
+
+pub(super) fn new_key() -> Result<PrivateKey, CliError> {
+    PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Adds an annotator of `project` who logs in with `key`.
+pub(super) fn add_annotator(
+    store: &crate::store::Store,
+    name: &str,
+    key: &PrivateKey,
+    project: &str,
+) -> Result<(), CliError> {
+    let op = Principal::operator();
+    let public = key.public_key();
+    let line = public.to_openssh().map_err(|e| CliError::Usage(e.to_string()))?;
+    store.add_user(&op, name, false)?;
+    store.add_key(&op, name, &public.fingerprint(HashAlg::Sha256).to_string(), &line, None)?;
+    store.grant(&op, name, Role::Annotator, project)?;
+    Ok(())
+}
+
+pub(super) fn write_config(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<(), CliError> {
     let config = format!(
         "[server]\nmax_sessions = {}\nmax_sessions_per_user = 4\nconnections_per_ip = {}\nauth_failure_delay_ms = 0\n\
          [audit]\nsynchronous = {audit_sync:?}\n",
@@ -93,7 +164,7 @@ pub(super) fn setup(dir: &DataDir, sessions: usize, audit_sync: &str) -> Result<
         sessions + 16
     );
     std::fs::write(dir.config_path(), config)?;
-    Ok(users)
+    Ok(())
 }
 
 fn default_fixtures() -> std::path::PathBuf {
@@ -106,7 +177,7 @@ pub(super) fn free_port() -> Result<SocketAddr, CliError> {
 }
 
 pub(super) async fn wait_listening(addr: SocketAddr) -> Result<(), CliError> {
-    for _ in 0..200 {
+    for _ in 0..400 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());
         }
@@ -115,25 +186,60 @@ pub(super) async fn wait_listening(addr: SocketAddr) -> Result<(), CliError> {
     Err(CliError::Usage(format!("server did not start listening on {addr}")))
 }
 
-/// Opens a session and waits for its first full screen.
-async fn open(
+/// Starts `cloister serve` on `dir` as a child process.
+pub(super) fn spawn_serve(dir: &DataDir, addr: SocketAddr) -> Result<std::process::Child, CliError> {
+    Ok(std::process::Command::new(std::env::current_exe()?)
+        .args(["serve", "--data"])
+        .arg(&dir.root)
+        .args(["--listen", &addr.to_string()])
+        .env("CLOISTER_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()?)
+}
+
+/// A logged-in shell; the handle keeps the connection open.
+pub(super) type Session = (Shell, russh::client::Handle<crate::client::PinnedHost>);
+
+/// Opens a session and waits until its screen shows `ready`.
+pub(super) async fn open(
     addr: SocketAddr,
     name: String,
     key: PrivateKey,
-    host: russh::keys::ssh_key::PublicKey,
-) -> Result<(Shell, impl Sized), CliError> {
+    host: PublicKey,
+    ready: &str,
+) -> Result<Session, CliError> {
     let handle = connect(addr, &name, key, Some(host)).await.map_err(|e| CliError::Usage(e.to_string()))?;
     let mut shell = Shell::open(&handle, 100, 30, &[]).await.map_err(|e| CliError::Usage(e.to_string()))?;
     let mut screen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !String::from_utf8_lossy(&screen).contains("call-en-001") {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&screen).contains(ready) {
         let bytes = shell
             .recv(deadline.saturating_duration_since(Instant::now()))
             .await
-            .ok_or_else(|| CliError::Usage(format!("{name}: no home screen")))?;
+            .ok_or_else(|| CliError::Usage(format!("{name}: no {ready:?} on screen")))?;
         screen.extend_from_slice(&bytes);
     }
+    // Let the rest of the first frame arrive before measuring.
+    while shell.recv(Duration::from_millis(50)).await.is_some() {}
     Ok((shell, handle))
+}
+
+/// Opens sessions 25 at a time.
+pub(super) async fn open_all(
+    addr: SocketAddr,
+    users: &[(String, PrivateKey)],
+    host: &PublicKey,
+    ready: &'static str,
+) -> Result<Vec<Session>, CliError> {
+    let mut shells = Vec::with_capacity(users.len());
+    for chunk in users.chunks(25) {
+        let opening: Vec<_> =
+            chunk.iter().map(|(n, k)| tokio::spawn(open(addr, n.clone(), k.clone(), host.clone(), ready))).collect();
+        for task in opening {
+            shells.push(task.await.map_err(|e| CliError::Usage(e.to_string()))??);
+        }
+    }
+    Ok(shells)
 }
 
 /// Opens the first queue item and its first segment's editor; waits for the editor to show.
@@ -151,18 +257,21 @@ async fn enter_editor(shell: &mut Shell) -> bool {
             }
         }
     }
-    // Let the rest of the frame arrive before measuring.
     while shell.recv(Duration::from_millis(50)).await.is_some() {}
     true
 }
 
-/// Types keys at `rate` until `until`, returning (latencies, bytes received).
-async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -> (Vec<Duration>, usize) {
-    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+/// Sends `key(n)` at `rate` until `until`, returning (latencies, bytes received). Latency runs
+/// from sending a key to the first byte of the answer; the rest of that frame counts as bytes.
+pub(super) async fn press_keys(
+    shell: &mut Shell,
+    rate: f64,
+    until: Instant,
+    key: impl Fn(usize) -> &'static [u8],
+) -> (Vec<Duration>, usize) {
     let interval = Duration::from_secs_f64(1.0 / rate.max(0.1));
     let mut latencies = Vec::new();
     let mut bytes = 0;
-    let mut down = true;
     // Independent typists: each session starts at a random phase of the interval, so keys of
     // different sessions do not arrive in lock-step bursts that no real team produces.
     let mut next = Instant::now() + interval.mul_f64(rand::random::<f64>());
@@ -170,17 +279,9 @@ async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -
         tokio::time::sleep_until(next.into()).await;
         next += interval;
         let sent = Instant::now();
-        let key = if typing {
-            [LETTERS[latencies.len() % LETTERS.len()]]
-        } else if down {
-            *b"j"
-        } else {
-            *b"k"
-        };
-        if shell.send(&key).await.is_err() {
+        if shell.send(key(latencies.len())).await.is_err() {
             break;
         }
-        down = !down;
         let Some(first) = shell.recv(Duration::from_secs(5)).await else { break };
         latencies.push(sent.elapsed());
         bytes += first.len();
@@ -192,105 +293,185 @@ async fn type_keys(shell: &mut Shell, rate: f64, until: Instant, typing: bool) -
     (latencies, bytes)
 }
 
+fn letter(n: usize) -> &'static [u8] {
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+    let at = n % LETTERS.len();
+    LETTERS.get(at..=at).unwrap_or(b"a")
+}
+
+fn navigate(n: usize) -> &'static [u8] {
+    if n.is_multiple_of(2) { b"j" } else { b"k" }
+}
+
+/// Sends keys that change the screen (cloister: toggles the help overlay, a full redraw; vim:
+/// letters) 50 times a second into a session that never reads its output, until `until`.
+async fn stall(session: Session, until: Instant, cloister: bool) {
+    let (shell, handle) = session;
+    let mut n = 0;
+    while Instant::now() < until {
+        let key = if !cloister { letter(n) } else if n.is_multiple_of(2) { &b"?"[..] } else { b"j" };
+        // The client's own buffers fill up too: a send that cannot go out in time is skipped.
+        let _ = tokio::time::timeout(Duration::from_millis(100), shell.send(key)).await;
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(handle);
+}
+
+/// Sorted latencies → (p50, p99, max) in ms.
+pub(super) fn percentiles(latencies: &mut [Duration]) -> (f64, f64, f64) {
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+        latencies.get(index).map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    (pct(0.5), pct(0.99), pct(1.0))
+}
+
+async fn measure(
+    args: &LoadArgs,
+    target: &Target,
+    users: &[(String, PrivateKey)],
+    host: PublicKey,
+    addr: SocketAddr,
+) -> Result<LoadReport, CliError> {
+    let typing = match (args.mode.as_str(), target) {
+        ("type", _) => true,
+        ("navigate", Target::Cloister { .. }) => false,
+        (other, Target::Sshd(_)) => {
+            return Err(CliError::Usage(format!("--target sshd-vim measures --mode type only, not {other:?}")));
+        }
+        (other, _) => return Err(CliError::Usage(format!("--mode {other:?}: use navigate, type or next-item"))),
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let base = target.memory();
+    let (measured, stalled) = users.split_at(args.sessions.min(users.len()));
+    let shells = open_all(addr, measured, &host, target.ready()).await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = target.memory();
+    let stalled = open_all(addr, stalled, &host, target.ready()).await?;
+    let cloister = matches!(target, Target::Cloister { .. });
+    let until = Instant::now() + Duration::from_secs(args.seconds);
+    let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, cloister))).collect();
+    let rate = args.rate;
+    let typists: Vec<_> = shells
+        .into_iter()
+        .map(|(mut shell, handle)| {
+            tokio::spawn(async move {
+                if typing && cloister && !enter_editor(&mut shell).await {
+                    return (Vec::new(), 0);
+                }
+                let out = press_keys(&mut shell, rate, until, if typing { letter } else { navigate }).await;
+                drop(handle);
+                out
+            })
+        })
+        .collect();
+    let mut peak = idle.rss_kib;
+    while Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        peak = peak.max(target.memory().rss_kib);
+    }
+    let mut latencies = Vec::new();
+    let mut bytes = 0;
+    for task in typists {
+        let (l, b) = task.await.map_err(|e| CliError::Usage(e.to_string()))?;
+        latencies.extend(l);
+        bytes += b;
+    }
+    for task in stalling {
+        let _ = task.await;
+    }
+    let keys = latencies.len();
+    let (p50_ms, p99_ms, max_ms) = percentiles(&mut latencies);
+    let per_session = |grown: u64| grown as f64 / args.sessions.max(1) as f64;
+    Ok(LoadReport {
+        target: args.target.clone(),
+        mode: args.mode.clone(),
+        sessions: args.sessions,
+        stalled_readers: args.stalled_readers,
+        keys,
+        p50_ms,
+        p99_ms,
+        max_ms,
+        bytes_per_key: bytes as f64 / keys.max(1) as f64,
+        rss_per_session_kib: per_session(idle.rss_kib.saturating_sub(base.rss_kib)),
+        pss_per_session_kib: per_session(idle.pss_kib.saturating_sub(base.pss_kib)),
+        rss_base_kib: base.rss_kib,
+        rss_peak_growth_kib: peak.saturating_sub(idle.rss_kib),
+        server_processes: idle.processes,
+    })
+}
+
 /// Runs the load test.
 pub fn run(args: LoadArgs) -> Result<u8, CliError> {
     if args.mode == "audio" {
         return super::loadtest_audio::run(args);
     }
+    if args.mode == "next-item" || args.mode == "queue" {
+        return super::loadtest_items::run(&args);
+    }
     let tmp = std::env::temp_dir().join(format!("cloister-load-{}", std::process::id()));
-    let dir = DataDir::new(&tmp);
-    let users = setup(&dir, args.sessions, &args.audit_sync)?;
+    let total = args.sessions + args.stalled_readers;
     let addr = free_port()?;
-    let exe = std::env::current_exe()?;
-    let mut child = std::process::Command::new(exe)
-        .args(["serve", "--data"])
-        .arg(&tmp)
-        .args(["--listen", &addr.to_string()])
-        .env("CLOISTER_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .spawn()?;
-    let pid = child.id();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let result = runtime.block_on(async {
-        wait_listening(addr).await?;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let host =
-            load_public_key(&dir.host_key_path().with_extension("pub")).map_err(|e| CliError::Usage(e.to_string()))?;
-        let rss_base = rss_kib(pid);
-        let mut shells = Vec::new();
-        for chunk in users.chunks(25) {
-            let opening: Vec<_> =
-                chunk.iter().map(|(n, k)| tokio::spawn(open(addr, n.clone(), k.clone(), host.clone()))).collect();
-            for task in opening {
-                shells.push(task.await.map_err(|e| CliError::Usage(e.to_string()))??);
+    let result = (|| {
+        let (target, users, host) = match args.target.as_str() {
+            "cloister" => {
+                let dir = DataDir::new(&tmp);
+                let users = setup(&dir, total, &args.audit_sync)?;
+                let host = load_public_key(&dir.host_key_path().with_extension("pub"))
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+                (Target::Cloister { child: spawn_serve(&dir, addr)?, dir }, users, host)
             }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let rss_idle = rss_kib(pid);
-        let until = Instant::now() + Duration::from_secs(args.seconds);
-        let typing_mode = match args.mode.as_str() {
-            "navigate" => false,
-            "type" => true,
-            other => return Err(CliError::Usage(format!("--mode {other:?}: use navigate or type"))),
-        };
-        let typing: Vec<_> = shells
-            .into_iter()
-            .map(|(mut shell, handle)| {
-                let rate = args.rate;
-                tokio::spawn(async move {
-                    if typing_mode && !enter_editor(&mut shell).await {
-                        return (Vec::new(), 0);
-                    }
-                    let out = type_keys(&mut shell, rate, until, typing_mode).await;
-                    drop(handle);
-                    out
-                })
-            })
-            .collect();
-        let mut latencies = Vec::new();
-        let mut bytes = 0;
-        for task in typing {
-            let (l, b) = task.await.map_err(|e| CliError::Usage(e.to_string()))?;
-            latencies.extend(l);
-            bytes += b;
-        }
-        latencies.sort_unstable();
-        let pct = |p: f64| -> f64 {
-            if latencies.is_empty() {
-                return f64::NAN;
+            "sshd-vim" => {
+                let sshd = Sshd::start(&tmp, addr, total)?;
+                let (users, host) = (sshd.users.clone(), sshd.host.clone());
+                (Target::Sshd(Box::new(sshd)), users, host)
             }
-            let index = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-            latencies[index].as_secs_f64() * 1000.0
+            other => return Err(CliError::Usage(format!("--target {other:?}: use cloister or sshd-vim"))),
         };
-        Ok::<_, CliError>(LoadReport {
-            sessions: args.sessions,
-            keys: latencies.len(),
-            p50_ms: pct(0.5),
-            p99_ms: pct(0.99),
-            max_ms: pct(1.0),
-            bytes_per_key: bytes as f64 / latencies.len().max(1) as f64,
-            rss_per_session_kib: rss_idle.saturating_sub(rss_base) as f64 / args.sessions.max(1) as f64,
-            rss_base_kib: rss_base,
-        })
-    });
-    let _ = child.kill();
-    let _ = child.wait();
+        let report = runtime.block_on(async {
+            wait_listening(addr).await?;
+            measure(&args, &target, &users, host, addr).await
+        });
+        if let (Err(_), Target::Sshd(sshd)) = (&report, &target) {
+            eprintln!("sshd log:\n{}", sshd.log());
+        }
+        if let Target::Cloister { dir, .. } = &target {
+            tracing::debug!(data = %dir.root.display(), "load test done");
+        }
+        report
+    })();
+    drop(runtime);
     let _ = std::fs::remove_dir_all(&tmp);
-    let report = result?;
+    print_report(&result?, &args)
+}
+
+pub(super) fn print_report(report: &LoadReport, args: &LoadArgs) -> Result<u8, CliError> {
     if args.json {
-        println!("{}", serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?);
+        println!("{}", serde_json::to_string(report).map_err(|e| CliError::Usage(e.to_string()))?);
     } else {
         println!(
-            "audit={} sessions={} keys={} p50={:.2}ms p99={:.2}ms max={:.2}ms bytes/key={:.1} rss/session={:.0}KiB base={}KiB",
+            "target={} mode={} audit={} sessions={} stalled={} keys={} p50={:.2}ms p99={:.2}ms max={:.2}ms \
+             bytes/key={:.1} rss/session={:.0}KiB pss/session={:.0}KiB base={}KiB peak-growth={}KiB",
+            report.target,
+            report.mode,
             args.audit_sync,
             report.sessions,
+            report.stalled_readers,
             report.keys,
             report.p50_ms,
             report.p99_ms,
             report.max_ms,
             report.bytes_per_key,
             report.rss_per_session_kib,
-            report.rss_base_kib
+            report.pss_per_session_kib,
+            report.rss_base_kib,
+            report.rss_peak_growth_kib
         );
     }
     Ok(0)

@@ -12,6 +12,8 @@ mod import;
 mod keyimport;
 mod loadtest;
 mod loadtest_audio;
+mod loadtest_items;
+mod loadtest_sshd;
 mod pii;
 mod project;
 pub mod remote;

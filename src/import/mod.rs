@@ -6,8 +6,8 @@ mod manifest;
 mod preference;
 mod subtitles;
 
-pub use manifest::parse_manifest;
-pub use preference::parse_preferences;
+pub use manifest::{parse_manifest, parse_manifest_bytes};
+pub use preference::{parse_preferences, parse_preferences_bytes};
 pub use subtitles::{parse_sidecar, parse_srt, parse_vtt};
 
 use crate::store::{NewSegment, PiiSpan};

@@ -22,7 +22,12 @@ struct PreferenceRecord {
 /// Parses and validates a preference file.
 pub fn parse_preferences(file: &Path) -> Result<Vec<NewItem>, ImportError> {
     let bytes = std::fs::read(file).map_err(|source| ImportError::Io { file: file.to_path_buf(), source })?;
-    let lines = utf8_lines(file, &bytes)?;
+    parse_preferences_bytes(file, &bytes)
+}
+
+/// Parses and validates preference JSONL bytes; `file` is only used in error messages.
+pub fn parse_preferences_bytes(file: &Path, bytes: &[u8]) -> Result<Vec<NewItem>, ImportError> {
+    let lines = utf8_lines(file, bytes)?;
     if lines.is_empty() {
         return Err(ImportError::Empty { file: file.to_path_buf() });
     }

@@ -38,7 +38,7 @@ fn open_item(
 ) -> Result<ItemView, StoreError> {
     let header = store.item_header(who, item_id)?;
     let submitted = store.submitted_segments(who, item_id)?;
-    let policy = store.project_by_id(header.project_id)?.policy;
+    let policy = store.project_policy(header.project_id)?;
     let mut speakers: Vec<String> = Vec::new();
     let mut segments = Vec::new();
     for s in store.item_segments(who, item_id)? {
@@ -88,7 +88,7 @@ fn open_preference(
     stage: Stage,
 ) -> Result<PrefView, StoreError> {
     let header = store.item_header(who, item_id)?;
-    let policy = store.project_by_id(header.project_id)?.policy;
+    let policy = store.project_policy(header.project_id)?;
     let item = store.preference_item(who, item_id)?;
     let shown_first = match item.shown_first {
         store::Side::A => Side::A,

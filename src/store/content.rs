@@ -135,7 +135,7 @@ impl Store {
     pub fn item_segments(&self, by: &Principal, item: i64) -> Result<Vec<SegmentView>, StoreError> {
         let (project, visibility) = self.authorize_item(by, item, Action::ReadContent)?;
         let key = self.project_key(project)?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let roles = self.roles_on(by, project)?;
         let role = masking_role(&roles);
         let visible = self.visible_segments(by, item, &roles, policy.context)?;
@@ -400,6 +400,27 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok(ItemHeader { id: item, external_id, project: name, project_id: project, read_only })
+    }
+
+    /// The principal's own submitted versions of a segment at `stage`, as (version, text), oldest
+    /// first (what `cloister`'s crash-safety check compares with what clients saw acknowledged).
+    pub fn own_submissions(&self, by: &Principal, segment: i64, stage: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let row = self.segment_row(segment)?;
+        self.authorize_item(by, row.item, Action::ReadContent)?;
+        let key = self.project_key(row.project)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, version, body FROM annotations WHERE segment_id = ?1 AND author_id = ?2 AND stage = ?3 ORDER BY version",
+        )?;
+        let rows = stmt
+            .query_map(params![segment, by.user_id, stage], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<(i64, i64, Vec<u8>)>, _>>()?;
+        rows.into_iter()
+            .map(|(id, version, body)| {
+                let aad = Aad { table: "annotations", row: id, column: "body", project: row.project };
+                let body: SegmentBody = self.open_sealed(&key, body, &aad)?;
+                Ok((version, body.text))
+            })
+            .collect()
     }
 
     /// Segment ids the principal has submitted at least once in an item.

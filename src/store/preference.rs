@@ -132,7 +132,7 @@ impl Store {
             value: item.to_string(),
             reason: "a preference item holds exactly two responses".into(),
         })?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let role = masking_role(&self.roles_on(by, project)?);
         let show = |text: &str, pii| match visibility {
             Visibility::Raw => text.to_string(),

@@ -34,7 +34,7 @@ impl Store {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
         self.authorize_item(by, item, Action::Reveal)?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let roles = self.roles_on(by, project)?;
         let deny = |denial: Denial| {
             self.denials.denied(by, Some(project), Action::Reveal, &denial);

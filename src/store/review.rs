@@ -93,7 +93,7 @@ impl Store {
             return Err(StoreError::Denied(denial));
         }
         let key = self.project_key(project)?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let role = masking_role(&roles);
         let gold: Vec<u8> = self.conn.query_row("SELECT pii FROM segments WHERE id = ?1", [segment], |r| r.get(0))?;
         let gold: Vec<u8> =

@@ -96,10 +96,15 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         }
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block(" cloister ", theme)), top);
+    // Only the rows that can show are built: formatting every row of a 100 000-item queue cost
+    // ~250 ms per key (docs/PERFORMANCE.md). The window keeps the selection on screen, as the
+    // List would; past the first screen the selection stays on the bottom row.
+    let rows = usize::from(queue_area.height.saturating_sub(2)).max(1);
+    let skip = app.selected.saturating_sub(rows - 1);
     let items: Vec<ListItem<'_>> = app
         .home
         .iter()
-        .flat_map(|h| h.queue.iter())
+        .flat_map(|h| h.queue.iter().skip(skip).take(rows))
         .map(|q| {
             let status = if q.status == "rejected" { "rejected — see QA's reason" } else { "" };
             ListItem::new(format!(
@@ -110,7 +115,7 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let empty = items.is_empty();
     let list = List::new(items).highlight_style(theme.selection(true)).block(block(" queue ", theme));
-    let mut state = ListState::default().with_selected(if empty { None } else { Some(app.selected) });
+    let mut state = ListState::default().with_selected(if empty { None } else { Some(app.selected - skip) });
     frame.render_stateful_widget(list, queue_area, &mut state);
     if empty && app.home.is_some() {
         let inner = queue_area.inner(ratatui::layout::Margin { horizontal: 2, vertical: 1 });

@@ -252,19 +252,26 @@ impl Theme {
     /// Loads `themes_dir/NAME.toml`, or the built-in theme NAME when there is no such file.
     pub fn load(name: &str, themes_dir: &Path) -> Result<Self, ThemeError> {
         let mut chain = Vec::new();
-        Self::load_chain(name, themes_dir, &mut chain)
+        Self::load_chain(name, Some(themes_dir), &mut chain)
     }
 
-    fn load_chain(name: &str, dir: &Path, chain: &mut Vec<String>) -> Result<Self, ThemeError> {
+    /// Parses one theme file's text over the dark defaults; `extends` may only name a built-in.
+    /// `path` only names the file in errors (entry point of the fuzz target).
+    pub fn parse_str(text: &str, path: &Path) -> Result<Self, ThemeError> {
+        Self::from_text(text, path, None, &mut Vec::new())
+    }
+
+    /// `dir`: the themes folder; None looks only among the built-ins.
+    fn load_chain(name: &str, dir: Option<&Path>, chain: &mut Vec<String>) -> Result<Self, ThemeError> {
         check_name(name)?;
         let seen = chain.iter().any(|n| n == name);
         if chain.len() >= MAX_EXTENDS_DEPTH || (seen && builtin_text(name).is_none()) {
             chain.push(name.to_string());
             return Err(ThemeError::Cycle { name: chain[0].clone(), chain: chain.join(" → ") });
         }
-        let path = dir.join(format!("{name}.toml"));
+        let path = dir.unwrap_or(Path::new("")).join(format!("{name}.toml"));
         // A file overrides the built-in of the same name, and may extend that built-in.
-        let (text, path) = if !seen && path.is_file() {
+        let (text, path) = if !seen && dir.is_some() && path.is_file() {
             let text =
                 std::fs::read_to_string(&path).map_err(|source| ThemeError::Read { path: path.clone(), source })?;
             (std::borrow::Cow::Owned(text), path)
@@ -274,12 +281,16 @@ impl Theme {
             return Err(ThemeError::NotFound { name: name.to_string(), path });
         };
         chain.push(name.to_string());
-        let parsed = file::parse(&text, &path)?;
+        Self::from_text(&text, &path, dir, chain)
+    }
+
+    fn from_text(text: &str, path: &Path, dir: Option<&Path>, chain: &mut Vec<String>) -> Result<Self, ThemeError> {
+        let parsed = file::parse(text, path)?;
         let mut theme = match parsed.extends {
             None => Self::dark(),
             Some(parent) => Self::load_chain(&parent.name, dir, chain).map_err(|err| match err {
                 ThemeError::NotFound { .. } | ThemeError::BadName { .. } => ThemeError::BadValue {
-                    path: path.clone(),
+                    path: path.to_path_buf(),
                     line: parent.line,
                     key: "extends".into(),
                     value: parent.written.clone(),

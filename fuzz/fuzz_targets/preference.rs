@@ -1,0 +1,7 @@
+//! Fuzz target `preference`: the check is `checks::preference` in ../checks.rs (also replayed by tests/fuzz_corpus.rs).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::preference(data));

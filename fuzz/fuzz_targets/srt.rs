@@ -1,0 +1,7 @@
+//! Fuzz target `srt`: the check is `checks::srt` in ../checks.rs (also replayed by tests/fuzz_corpus.rs).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::srt(data));
