@@ -170,10 +170,15 @@ async fn checkpoints_by_count_time_and_request_round_trip_as_text() {
         .expect("start");
     assert_eq!(log.checkpoint().await.expect("empty"), None, "an empty log has no checkpoint");
     record_concurrently(&log, 0, 10).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let stored = {
-        let conn = fixture.conn();
-        cloister::audit::checkpoint::latest(&conn).expect("latest").expect("a timed checkpoint was signed")
+    // Signed about a second later; polled so a loaded machine does not fail the test.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let stored = loop {
+        let found = cloister::audit::checkpoint::latest(&fixture.conn()).expect("latest");
+        match found {
+            Some(found) => break found,
+            None if std::time::Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+            None => panic!("a timed checkpoint was signed"),
+        }
     };
     assert_eq!(stored.size, 10);
     record_concurrently(&log, 10, 20).await;
@@ -251,7 +256,13 @@ async fn a_failed_fsync_stops_the_log_for_good() {
     log.inject_fault(Fault::SyncFails).await.expect("inject");
     let failed = log.record(key_event(50)).await;
     assert!(matches!(&failed, Err(AuditError::WriteFailed { reason }) if reason.contains("fsync")), "{failed:?}");
-    let health = log.health().borrow().clone();
+    // The writer publishes its health right after answering; wait for it.
+    let mut watch = log.health();
+    let health = tokio::time::timeout(Duration::from_secs(10), watch.wait_for(|h| matches!(h, Health::Failed(_))))
+        .await
+        .expect("health reported in time")
+        .expect("writer alive")
+        .clone();
     assert!(matches!(&health, Health::Failed(reason) if reason.contains("fsync")), "{health:?}");
     assert!(matches!(log.record(key_event(51)).await, Err(AuditError::Closed)));
     drop(log);

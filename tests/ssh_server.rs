@@ -48,7 +48,7 @@ async fn reviewer_has_read_only_badge_and_no_color_is_respected() {
     let (dir, server) = server(tmp.path(), "").await;
     let mut screen = Screen::open(&dir, server.addr, "bob", 100, 30, &[("NO_COLOR", "1")]).await;
     screen.wait_text("READ-ONLY").await;
-    screen.wait_text("Nothing assigned to you.").await;
+    screen.wait_text("call-en-001").await; // the review queue: every item of the granted projects
     let raw = String::from_utf8_lossy(&screen.raw);
     assert!(!raw.contains("\x1b[38;5;") && !raw.contains("\x1b[48;5;"), "NO_COLOR: no colour sequences");
     let mut colored = Screen::open(&dir, server.addr, "quinn", 100, 30, &[]).await;

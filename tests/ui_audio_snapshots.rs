@@ -7,15 +7,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn segment(id: i64, start_ms: i64, end_ms: i64) -> SegmentLine {
-    SegmentLine {
+    SegmentLine::new(
         id,
         start_ms,
         end_ms,
-        speaker: if id % 2 == 0 { "customer" } else { "agent" }.into(),
-        text: format!("segment {id} text"),
-        submitted: false,
-        context: false,
-    }
+        if id % 2 == 0 { "customer" } else { "agent" },
+        &format!("segment {id} text"),
+    )
 }
 
 /// An item of four segments over 12 s with a waveform of speech bursts and pauses.
@@ -23,22 +21,10 @@ fn app() -> App {
     let identity =
         Identity { user: "alice".into(), role: "annotator".into(), session: "5e55107d0042".into(), read_only: false };
     let (mut app, _) = App::new(identity);
-    let view = ItemView {
-        item_id: 1,
-        external_id: "call-en-001".into(),
-        project: "calls-demo".into(),
-        project_id: 1,
-        queue_index: 0,
-        segments: vec![
-            segment(1, 0, 2_600),
-            segment(2, 3_000, 6_200),
-            segment(3, 6_500, 9_000),
-            segment(4, 9_400, 12_000),
-        ],
-        current: 1,
-        editor: None,
-        read_only: false,
-    };
+    let segments =
+        vec![segment(1, 0, 2_600), segment(2, 3_000, 6_200), segment(3, 6_500, 9_000), segment(4, 9_400, 12_000)];
+    let mut view = ItemView::new(1, "call-en-001", "calls-demo", 1, segments);
+    view.current = 1;
     app.update(Msg::ItemLoaded(view));
     // 600 buckets of 20 ms: loud inside segments, quiet in the gaps, with a slow wobble.
     let levels = (0..600)

@@ -84,6 +84,20 @@ actions! {
     Undo = "undo", "editor: undo";
     Redo = "redo", "editor: redo";
     NextTheme = "next_theme", "switch to the next theme (remembered)";
+    Speaker = "speaker", "change the segment's speaker";
+    Labels = "labels", "choose the segment's labels";
+    MarkPii = "mark_pii", "editor: mark PII (press at its start, then at its end)";
+    Reveal = "reveal", "reveal one masked span, with a reason";
+    PreferFirst = "prefer_first", "preference: response 1 is better";
+    PreferSecond = "prefer_second", "preference: response 2 is better";
+    PreferTie = "prefer_tie", "preference: tie";
+    PreferBothBad = "prefer_both_bad", "preference: both are bad";
+    RateUp = "rate_up", "preference: raise the selected rating";
+    RateDown = "rate_down", "preference: lower the selected rating";
+    NextField = "next_field", "next pane, version or choice";
+    QaAccept = "qa_accept", "QA: accept the annotator's version";
+    QaReject = "qa_reject", "QA: reject with a reason (back to the annotator)";
+    Confirm = "confirm", "confirm a reason or rationale";
 }
 
 /// Which set of bindings applies.
@@ -135,6 +149,19 @@ impl Default for Keymap {
             ((KeyCode::Char('['), none), Action::Slower),
             ((KeyCode::Char(']'), none), Action::Faster),
             ((KeyCode::Char('T'), KeyModifiers::SHIFT), Action::NextTheme),
+            ((KeyCode::Char('s'), KeyModifiers::CTRL), Action::Submit),
+            ((KeyCode::Char('s'), none), Action::Speaker),
+            ((KeyCode::Char('t'), none), Action::Labels),
+            ((KeyCode::Char('v'), none), Action::Reveal),
+            ((KeyCode::Char('1'), none), Action::PreferFirst),
+            ((KeyCode::Char('2'), none), Action::PreferSecond),
+            ((KeyCode::Char('='), none), Action::PreferTie),
+            ((KeyCode::Char('x'), none), Action::PreferBothBad),
+            ((KeyCode::Char('+'), none), Action::RateUp),
+            ((KeyCode::Char('-'), none), Action::RateDown),
+            ((KeyCode::Tab, none), Action::NextField),
+            ((KeyCode::Char('A'), KeyModifiers::SHIFT), Action::QaAccept),
+            ((KeyCode::Char('R'), KeyModifiers::SHIFT), Action::QaReject),
         ];
         let (ctrl, alt) = (KeyModifiers::CTRL, KeyModifiers::ALT);
         let edit = [
@@ -162,6 +189,9 @@ impl Default for Keymap {
             ((KeyCode::Char('c'), ctrl), Action::Quit),
             ((KeyCode::PageDown, none), Action::NextItem),
             ((KeyCode::PageUp, none), Action::PrevItem),
+            ((KeyCode::Char('t'), ctrl), Action::MarkPii),
+            ((KeyCode::Enter, none), Action::Confirm),
+            ((KeyCode::Tab, none), Action::NextField),
         ];
         let table = |pairs: &[(Key, Action)]| -> HashMap<Key, Action> {
             pairs.iter().map(|&((code, mods), action)| (normalize(code, mods), action)).collect()

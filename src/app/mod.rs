@@ -5,13 +5,19 @@
 pub mod editor;
 mod item;
 mod keymap;
+mod picker;
 mod playback;
+mod preference;
+mod prompt;
+mod screens;
+pub mod word_diff;
 
-pub use item::{ItemView, SegmentLine, time_code};
+pub use item::{ItemView, Mark, SegmentEdit, SegmentLine, Stage, VersionLine, time_code};
 pub use keymap::{Action, Keymap, KeymapError, Mode, key_label};
+pub use picker::{PII_TYPES, Picker, PickerPurpose};
 pub use playback::{AudioMsg, AudioRequest, AudioState, CONNECT_HINT, Playback, SPEEDS, Waveform, speed_label};
-
-use editor::Editor;
+pub use preference::{Choice, Judgment, JudgmentLine, PrefFocus, PrefView, Side};
+pub use prompt::{Prompt, PromptPurpose};
 
 /// A project the user may see, with its progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +41,12 @@ pub struct QueueLine {
     pub project: String,
     /// Item id from the import.
     pub item: String,
-    /// annotate or qa.
+    /// annotate, qa or review.
     pub stage: String,
+    /// Assignment status, e.g. `rejected`.
+    pub status: String,
+    /// transcription or preference.
+    pub kind: String,
     /// Segments submitted by the user.
     pub done: i64,
     /// Segments in the item.
@@ -80,6 +90,33 @@ pub enum Msg {
     Text(String),
     /// The item the user asked for arrived from the store.
     ItemLoaded(ItemView),
+    /// The preference item the user asked for arrived from the store.
+    PreferenceLoaded(PrefView),
+    /// The preference judgment was stored as `version`.
+    PreferenceSubmitted {
+        /// New version number.
+        version: i64,
+    },
+    /// A QA decision was stored.
+    QaDecided {
+        /// Segment id.
+        segment: i64,
+        /// Annotation decided on.
+        annotation: i64,
+        /// `accept`, `reject` or `correct`.
+        verdict: String,
+    },
+    /// One masked span was revealed for a limited time.
+    Revealed {
+        /// Segment id.
+        segment: i64,
+        /// The segment text with that span unmasked.
+        text: String,
+        /// Seconds it may stay on screen.
+        seconds: u32,
+    },
+    /// A reveal's time is up: mask the span again.
+    RevealExpired,
     /// A segment was submitted as `version`.
     Submitted {
         /// Segment id.
@@ -114,20 +151,55 @@ pub enum Effect {
         item_id: i64,
         /// Its position in the queue.
         queue_index: usize,
+        /// transcription or preference.
+        kind: String,
+        /// Why it is opened.
+        stage: Stage,
     },
     /// Save the sealed draft of a segment.
     SaveDraft {
         /// Segment id.
         segment: i64,
-        /// Current text.
-        text: String,
+        /// Current text, speaker, labels and marks.
+        edit: SegmentEdit,
     },
     /// Submit a new annotation version of a segment.
     Submit {
         /// Segment id.
         segment: i64,
-        /// Submitted text.
-        text: String,
+        /// Submitted text, speaker, labels and marks.
+        edit: SegmentEdit,
+    },
+    /// Submit a preference judgment.
+    SubmitPreference {
+        /// Item id.
+        item_id: i64,
+        /// The judgment.
+        judgment: Judgment,
+        /// When the item was opened (time on task).
+        opened: std::time::Instant,
+    },
+    /// Record a QA decision on an annotation.
+    QaDecide {
+        /// Segment id (0 for a preference judgment, which has no segment).
+        segment: i64,
+        /// Annotation id.
+        annotation: i64,
+        /// `accept`, `reject` or `correct`.
+        verdict: String,
+        /// Why (required for a rejection).
+        reason: String,
+        /// QA's corrected version, for `correct`.
+        correction: Option<SegmentEdit>,
+    },
+    /// Reveal masked span `index` of a segment, with a reason.
+    Reveal {
+        /// Segment id.
+        segment: i64,
+        /// Which masked span (0-based, in text order).
+        index: usize,
+        /// The reason typed.
+        reason: String,
     },
     /// Switch to the next theme and remember the choice.
     NextTheme,
@@ -148,6 +220,10 @@ pub struct App {
     pub home: Option<Home>,
     /// The open item, if any (else the home screen shows).
     pub item: Option<ItemView>,
+    /// The open preference item, if any.
+    pub pref: Option<PrefView>,
+    /// A text prompt over the screen (rationale, reason), if open.
+    pub prompt: Option<Prompt>,
     /// Selected queue row.
     pub selected: usize,
     /// Help overlay shown.
@@ -171,6 +247,8 @@ impl App {
             identity,
             home: None,
             item: None,
+            pref: None,
+            prompt: None,
             selected: 0,
             help: false,
             locked: false,
@@ -221,15 +299,48 @@ impl App {
                 Vec::new()
             }
             Msg::Text(text) => {
-                if let Some(editor) = self.item.as_mut().and_then(|i| i.editor.as_mut()) {
+                if let Some(prompt) = self.prompt.as_mut() {
+                    prompt.editor.insert_str(&text);
+                } else if let Some(editor) = self.item.as_mut().and_then(|i| i.editor.as_mut()) {
                     editor.insert_str(&text);
                 }
                 Vec::new()
             }
             Msg::ItemLoaded(view) => {
-                self.notice = None;
+                self.notice =
+                    view.segments.iter().find_map(|s| s.rejection.clone()).map(|r| format!("QA rejected: {r}"));
+                self.pref = None;
                 self.item = Some(view);
                 self.audio_item_opened()
+            }
+            Msg::PreferenceLoaded(view) => {
+                self.notice = None;
+                self.item = None;
+                self.pref = Some(view);
+                Vec::new()
+            }
+            Msg::PreferenceSubmitted { version } => {
+                if let Some(pref) = self.pref.as_mut() {
+                    pref.submitted = Some(version);
+                }
+                self.notice = Some(format!("judgment saved as version {version}"));
+                let index = self.pref.as_ref().map_or(0, |p| p.queue_index);
+                self.open_queue_item(index + 1)
+            }
+            Msg::QaDecided { segment, annotation, verdict } => self.qa_decided(segment, annotation, &verdict),
+            Msg::Revealed { segment, text, seconds } => {
+                if let Some(line) = self.item.as_mut().and_then(|i| i.segments.iter_mut().find(|l| l.id == segment)) {
+                    line.revealed = Some(text);
+                }
+                self.notice = Some(format!("revealed for {seconds} s (recorded)"));
+                Vec::new()
+            }
+            Msg::RevealExpired => {
+                for line in self.item.iter_mut().flat_map(|i| i.segments.iter_mut()) {
+                    line.revealed = None;
+                }
+                self.notice = None;
+                Vec::new()
             }
             Msg::Submitted { segment, version } => {
                 if let Some(line) =
@@ -259,142 +370,39 @@ impl App {
 
     /// The key mode: editing when a segment editor is open.
     pub fn mode(&self) -> Mode {
-        if self.item.as_ref().is_some_and(|i| i.editor.is_some()) { Mode::Edit } else { Mode::Normal }
-    }
-
-    /// A SaveDraft effect if the editor holds unsaved changes.
-    fn save_draft(&mut self) -> Vec<Effect> {
-        let Some(item) = self.item.as_mut() else { return Vec::new() };
-        let Some(segment) = item.current_segment().map(|s| s.id) else { return Vec::new() };
-        match item.editor.as_mut() {
-            Some(editor) if editor.is_modified() => {
-                editor.mark_saved();
-                vec![Effect::SaveDraft { segment, text: editor.text().to_string() }]
-            }
-            _ => Vec::new(),
+        if self.prompt.is_some() || self.item.as_ref().is_some_and(|i| i.editor.is_some()) {
+            Mode::Edit
+        } else {
+            Mode::Normal
         }
-    }
-
-    /// Leaves the editor, keeping its text on screen; returns the draft save if needed.
-    fn close_editor(&mut self) -> Vec<Effect> {
-        let effects = self.save_draft();
-        if let Some(item) = self.item.as_mut()
-            && let Some(editor) = item.editor.take()
-        {
-            let current = item.current;
-            if let Some(line) = item.segments.get_mut(current) {
-                line.text = editor.text().to_string();
-            }
-        }
-        effects
     }
 
     fn open_queue_item(&mut self, index: usize) -> Vec<Effect> {
         let Some(entry) = self.home.as_ref().and_then(|h| h.queue.get(index)) else { return Vec::new() };
         self.selected = index;
-        vec![Effect::OpenItem { item_id: entry.item_id, queue_index: index }]
-    }
-
-    fn act_on_item(&mut self, action: Action) -> Vec<Effect> {
-        let editing = self.mode() == Mode::Edit;
-        let Some(item) = self.item.as_mut() else { return Vec::new() };
-        if let Some(editor) = item.editor.as_mut() {
-            let handled = match action {
-                Action::Left => Some(editor.left()),
-                Action::Right => Some(editor.right()),
-                Action::LineStart => Some(editor.home()),
-                Action::LineEnd => Some(editor.end()),
-                Action::WordLeft => Some(editor.word_left()),
-                Action::WordRight => Some(editor.word_right()),
-                Action::Backspace => Some(editor.backspace()),
-                Action::Delete => Some(editor.delete()),
-                Action::DeleteWord => Some(editor.delete_word_left()),
-                Action::Undo => Some(editor.undo()),
-                Action::Redo => Some(editor.redo()),
-                _ => None,
-            };
-            if handled.is_some() {
-                return Vec::new();
-            }
-        }
-        match action {
-            Action::Up | Action::Down => {
-                let mut effects = if editing { self.close_editor() } else { Vec::new() };
-                if let Some(item) = self.item.as_mut() {
-                    item.select(if action == Action::Up { -1 } else { 1 });
-                }
-                effects.extend(if editing { self.open_editor() } else { Vec::new() });
-                effects
-            }
-            Action::Open => self.open_editor(),
-            Action::Back if editing => self.close_editor(),
-            Action::Back => {
-                self.item = None;
-                let mut effects = self.audio_item_closed();
-                effects.push(Effect::LoadHome);
-                effects
-            }
-            Action::Submit => {
-                let Some(item) = self.item.as_mut() else { return Vec::new() };
-                let (Some(segment), Some(editor)) = (item.current_segment().map(|s| s.id), item.editor.as_mut()) else {
-                    return Vec::new();
-                };
-                editor.mark_saved();
-                let text = editor.text().to_string();
-                let mut effects = vec![Effect::Submit { segment, text }];
-                effects.extend(self.close_editor());
-                if let Some(item) = self.item.as_mut() {
-                    item.select(1);
-                }
-                effects.extend(self.open_editor());
-                effects
-            }
-            Action::NextItem | Action::PrevItem => {
-                let mut effects = if editing { self.close_editor() } else { Vec::new() };
-                let index = self.item.as_ref().map_or(0, |i| i.queue_index);
-                let target = if action == Action::NextItem { index + 1 } else { index.wrapping_sub(1) };
-                effects.extend(self.open_queue_item(target));
-                effects
-            }
-            Action::Quit => {
-                let mut effects = self.close_editor();
-                self.quitting = true;
-                effects.push(Effect::Quit);
-                effects
-            }
-            Action::Help => {
-                self.help = !self.help;
-                Vec::new()
-            }
-            Action::Refresh => Vec::new(),
-            action if playback::is_playback_action(action) => self.playback_action(action),
-            _ => Vec::new(),
-        }
-    }
-
-    fn open_editor(&mut self) -> Vec<Effect> {
-        let Some(item) = self.item.as_mut() else { return Vec::new() };
-        if item.read_only {
-            self.notice = Some("read-only: reviewers cannot edit".into());
-            return vec![Effect::DeniedEdit];
-        }
-        if item.current_segment().is_some_and(|s| s.context) {
-            self.notice = Some("context segment: shown for reference, not assigned to you".into());
-            return vec![Effect::DeniedEdit];
-        }
-        if item.editor.is_none()
-            && let Some(line) = item.current_segment()
-        {
-            item.editor = Some(Editor::new(&line.text));
-        }
-        Vec::new()
+        vec![Effect::OpenItem {
+            item_id: entry.item_id,
+            queue_index: index,
+            kind: entry.kind.clone(),
+            stage: Stage::parse(&entry.stage),
+        }]
     }
 
     fn act(&mut self, action: Action) -> Vec<Effect> {
         if action == Action::NextTheme {
             return vec![Effect::NextTheme];
         }
-        if self.item.is_some() && !(self.help && action == Action::Back) {
+        if self.prompt.is_some() {
+            return self.act_on_prompt(action);
+        }
+        if self.help && action == Action::Back {
+            self.help = false;
+            return Vec::new();
+        }
+        if self.pref.is_some() {
+            return self.act_on_pref(action);
+        }
+        if self.item.is_some() {
             let before = self.item.as_ref().and_then(|i| i.current_segment()).map(|s| s.id);
             let mut effects = self.act_on_item(action);
             effects.extend(self.follow_selection(before));

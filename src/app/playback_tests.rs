@@ -4,15 +4,9 @@ use crate::app::{Identity, ItemView, Msg, SegmentLine};
 const ITEM: i64 = 9;
 
 fn segment(id: i64, start_ms: i64, end_ms: i64, context: bool) -> SegmentLine {
-    SegmentLine {
-        id,
-        start_ms,
-        end_ms,
-        speaker: "agent".into(),
-        text: format!("segment {id}"),
-        submitted: false,
-        context,
-    }
+    let mut line = SegmentLine::new(id, start_ms, end_ms, "agent", &format!("segment {id}"));
+    line.context = context;
+    line
 }
 
 /// An app with an item of three segments open (the third is context), its waveform loaded and
@@ -20,17 +14,8 @@ fn segment(id: i64, start_ms: i64, end_ms: i64, context: bool) -> SegmentLine {
 fn app() -> App {
     let identity = Identity { user: "alice".into(), role: "annotator".into(), session: "s1".into(), read_only: false };
     let (mut app, _) = App::new(identity);
-    let view = ItemView {
-        item_id: ITEM,
-        external_id: "call".into(),
-        project: "p".into(),
-        project_id: 1,
-        queue_index: 0,
-        segments: vec![segment(1, 0, 4_000, false), segment(2, 4_000, 9_000, false), segment(3, 9_000, 12_000, true)],
-        current: 0,
-        editor: None,
-        read_only: false,
-    };
+    let segments = vec![segment(1, 0, 4_000, false), segment(2, 4_000, 9_000, false), segment(3, 9_000, 12_000, true)];
+    let view = ItemView::new(ITEM, "call", "p", 1, segments);
     let effects = app.update(Msg::ItemLoaded(view));
     assert_eq!(effects, vec![Effect::Audio(AudioRequest::Load { item_id: ITEM })]);
     assert_eq!(app.playback.audio, AudioState::Loading);

@@ -136,6 +136,9 @@ pub enum EventKind {
         segment: i64,
         /// What was revealed, e.g. `PHONE 12..24`.
         what: String,
+        /// The reason the user typed.
+        #[serde(default)]
+        reason: String,
     },
     /// Data exported.
     Export {

@@ -52,4 +52,7 @@ pub enum CryptoError {
     /// The plaintext of a sealed text value is not UTF-8.
     #[error("sealed text for {0} is not UTF-8")]
     NotUtf8(String),
+    /// An opened annotation body is not the JSON this build writes.
+    #[error("sealed annotation body for {0} is not valid: {1}")]
+    BadBody(String, String),
 }

@@ -7,7 +7,7 @@ mod audio;
 mod project;
 
 pub use audio::decide_audio;
-pub use project::{AudioPolicy, ProjectPolicy};
+pub use project::{AudioPolicy, ProjectPolicy, RevealPolicy};
 
 use std::fmt;
 
@@ -89,6 +89,8 @@ pub enum Action {
     WriteAnnotation,
     /// Record a QA decision.
     Adjudicate,
+    /// Unmask one PII span, with a reason.
+    Reveal,
     /// Hear an item's audio (streamed to `cloister connect`, never sent as a file).
     ListenAudio,
 }
@@ -145,6 +147,18 @@ pub enum Denial {
         /// The segment.
         segment: i64,
     },
+    /// The project's policy does not let this role reveal masked spans.
+    #[error("revealing masked text is not allowed for your role on project {project}")]
+    RevealForbidden {
+        /// The project.
+        project: i64,
+    },
+    /// Too many reveals within the last hour.
+    #[error("you have revealed {limit} spans in the last hour, the project's limit")]
+    RevealLimit {
+        /// The project's hourly limit.
+        limit: u32,
+    },
     /// The project no longer accepts the action (closed or purged).
     #[error("project {project} is {state}: {action:?} is no longer possible")]
     ProjectState {
@@ -193,7 +207,7 @@ pub fn decide_project(
                 Err(Denial::NoGrant { project })
             }
         }
-        Action::ReadContent | Action::ListenAudio => {
+        Action::ReadContent | Action::Reveal | Action::ListenAudio => {
             // Separation of duties: admin alone never reads content.
             if roles.is_empty() {
                 return Err(Denial::NoGrant { project });

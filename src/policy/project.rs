@@ -38,6 +38,26 @@ pub struct ProjectPolicy {
     pub masking: crate::pii::RoleMaskPolicy,
     /// Names always masked as PERSON in this project (the per-project dictionary).
     pub known_names: Vec<String>,
+    /// Who may unmask one span with a reason, for how long, how often.
+    pub reveal: RevealPolicy,
+}
+
+/// Reveal-with-reason: which roles may unmask a single span, for how long, and how often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RevealPolicy {
+    /// Data roles allowed to reveal (`annotator`, `qa`, `reviewer`); empty turns reveals off.
+    pub roles: Vec<String>,
+    /// Seconds a revealed span stays visible.
+    pub seconds: u32,
+    /// Reveals one user may make per hour in this project.
+    pub per_hour: u32,
+}
+
+impl Default for RevealPolicy {
+    fn default() -> Self {
+        Self { roles: vec!["qa".into()], seconds: 30, per_hour: 10 }
+    }
 }
 
 impl Default for ProjectPolicy {
@@ -58,6 +78,7 @@ impl Default for ProjectPolicy {
             max_segments_per_hour: 600,
             masking: crate::pii::RoleMaskPolicy::default(),
             known_names: Vec::new(),
+            reveal: RevealPolicy::default(),
         }
     }
 }
@@ -77,6 +98,12 @@ impl ProjectPolicy {
         }
         if self.context > 10 {
             return Err(format!("context = {} is invalid: at most 10 neighbouring segments", self.context));
+        }
+        if let Some(role) = self.reveal.roles.iter().find(|r| !["annotator", "qa", "reviewer"].contains(&r.as_str())) {
+            return Err(format!("reveal.roles: unknown role {role:?}: use annotator, qa or reviewer"));
+        }
+        if !(1..=3600).contains(&self.reveal.seconds) {
+            return Err(format!("reveal.seconds = {} is invalid: use 1 to 3600", self.reveal.seconds));
         }
         if let Some(bad) = self.audio_roles.iter().find(|r| !["annotator", "qa", "reviewer"].contains(&r.as_str())) {
             return Err(format!("audio_roles contains {bad:?}: use annotator, qa and/or reviewer"));

@@ -1,9 +1,11 @@
 //! Effects of the pure app run against the store and the audit log, for one session.
 
+use super::loaders::{open_any, preference_body, segment_body};
 use super::server::Shared;
-use crate::app::{Effect, Home, Identity, ItemView, Msg, ProjectLine, QueueLine, SegmentLine};
+use crate::app::{Effect, Home, Identity, Msg, ProjectLine, QueueLine};
 use crate::audit::{Event, EventKind, RenderMode};
 use crate::policy::{Principal, Role};
+use crate::store::QaVerdict;
 use crate::ui::Theme;
 
 pub(super) async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
@@ -16,14 +18,17 @@ pub(super) async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
                 let roles = store.roles_on(&principal, p.id)?.iter().map(|r| r.to_string()).collect();
                 projects.push(ProjectLine { name: p.name, kind: p.kind.as_str().into(), roles, items: p.items });
             }
-            let queue = store
-                .queue(&principal)?
+            let mut entries = store.queue(&principal)?;
+            entries.extend(store.review_queue(&principal, 1000)?);
+            let queue = entries
                 .into_iter()
                 .map(|q| QueueLine {
                     item_id: q.item_id,
                     project: q.project,
                     item: q.external_id,
                     stage: q.stage,
+                    status: q.status,
+                    kind: q.kind,
                     done: q.done,
                     total: q.segments,
                 })
@@ -83,23 +88,25 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
             let kind = EventKind::Denial { action: "edit".into(), reason: "read-only or context segment".into() };
             return record(shared, principal, None, kind).await.err().map(Msg::Frozen);
         }
-        Effect::OpenItem { item_id, queue_index } => {
-            let loaded = shared.db.call(move |store| open_item(store, &who, item_id, queue_index)).await;
-            if let Ok(Ok(Some(Msg::ItemLoaded(view)))) = &loaded {
-                // Who saw which data: the segment ids drawn, and that they were masked.
-                let segments = view.segments.iter().map(|s| s.id).collect();
-                let kind = EventKind::Render { screen: "item".into(), segments, mode: RenderMode::Masked };
-                if let Err(reason) = record(shared, principal, Some(view.project_id), kind).await {
+        Effect::OpenItem { item_id, queue_index, kind, stage } => {
+            let loaded = shared.db.call(move |store| open_any(store, &who, item_id, queue_index, &kind, stage)).await;
+            if let Ok(Ok((msg, project, segments))) = &loaded {
+                // Who saw which data: the segment ids drawn (none for a preference item), masked.
+                let screen = if matches!(msg, Msg::PreferenceLoaded(_)) { "preference" } else { "item" };
+                let kind =
+                    EventKind::Render { screen: screen.into(), segments: segments.clone(), mode: RenderMode::Masked };
+                if let Err(reason) = record(shared, principal, Some(*project), kind).await {
                     return Some(Msg::Frozen(reason));
                 }
             }
-            loaded
+            loaded.map(|r| r.map(|(msg, _, _)| Some(msg)))
         }
-        Effect::SaveDraft { segment, text } => {
-            let hash = crate::audit::event::sha256_hex(&text);
+        Effect::SaveDraft { segment, edit } => {
+            let hash = crate::audit::event::sha256_hex(&edit.text);
+            let body = segment_body(edit);
             let saved = shared
                 .db
-                .call(move |store| store.save_draft(&who, segment, &text).and_then(|()| store.segment_project(segment)))
+                .call(move |store| store.save_draft(&who, segment, body).and_then(|()| store.segment_project(segment)))
                 .await;
             if let Ok(Ok(project)) = saved {
                 // Drafts carry no annotation id yet: the segment id and version 0 name them.
@@ -108,9 +115,10 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
             }
             saved.map(|r| r.map(|_| None))
         }
-        Effect::Submit { segment, text } => {
-            let hash = crate::audit::event::sha256_hex(&text);
-            let submitted = shared.db.call(move |store| store.submit(&who, segment, "annotate", &text)).await;
+        Effect::Submit { segment, edit } => {
+            let hash = crate::audit::event::sha256_hex(&edit.text);
+            let body = segment_body(edit);
+            let submitted = shared.db.call(move |store| store.submit(&who, segment, "annotate", body)).await;
             if let Ok(Ok(done)) = submitted {
                 let kind = EventKind::Submit { annotation: done.annotation, version: done.version, sha256: hash };
                 if let Err(reason) = record(shared, principal, Some(done.project), kind).await {
@@ -120,6 +128,52 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
             }
             submitted.map(|r| r.map(|_| None))
         }
+        Effect::SubmitPreference { item_id, judgment, opened } => {
+            let body = preference_body(judgment, opened.elapsed());
+            let hash =
+                crate::audit::event::sha256_hex(&String::from_utf8_lossy(&crate::crypto::Plain::to_plain(&body)));
+            let submitted = shared.db.call(move |store| store.submit_preference(&who, item_id, &body)).await;
+            if let Ok(Ok(done)) = submitted {
+                let kind = EventKind::Submit { annotation: done.annotation, version: done.version, sha256: hash };
+                if let Err(reason) = record(shared, principal, Some(done.project), kind).await {
+                    return Some(Msg::Frozen(reason));
+                }
+                return Some(Msg::PreferenceSubmitted { version: done.version });
+            }
+            submitted.map(|r| r.map(|_| None))
+        }
+        Effect::QaDecide { segment, annotation, verdict, reason, correction } => {
+            let which = match verdict.as_str() {
+                "accept" => QaVerdict::Accept,
+                "reject" => QaVerdict::Reject,
+                _ => QaVerdict::Correct,
+            };
+            let (note, body) = (reason.clone(), correction.map(segment_body));
+            let decided = shared.db.call(move |store| store.qa_decide(&who, annotation, which, &reason, body)).await;
+            if let Ok(Ok(outcome)) = decided {
+                let (version, project) = (outcome.correction.map_or(0, |s| s.version), outcome.project);
+                let note = (!note.is_empty()).then_some(note);
+                let kind = EventKind::QaDecision { annotation, version, decision: verdict.clone(), note };
+                if let Err(reason) = record(shared, principal, Some(project), kind).await {
+                    return Some(Msg::Frozen(reason));
+                }
+                return Some(Msg::QaDecided { segment, annotation, verdict });
+            }
+            decided.map(|r| r.map(|_| None))
+        }
+        Effect::Reveal { segment, index, reason } => {
+            let note = reason.clone();
+            let revealed = shared.db.call(move |store| store.reveal(&who, segment, index, &reason)).await;
+            if let Ok(Ok(shown)) = revealed {
+                let what = format!("{} {}..{}", shown.kind, shown.start, shown.end);
+                let kind = EventKind::Reveal { segment, what, reason: note };
+                if let Err(reason) = record(shared, principal, Some(shown.project), kind).await {
+                    return Some(Msg::Frozen(reason));
+                }
+                return Some(Msg::Revealed { segment, text: shown.text, seconds: shown.seconds });
+            }
+            revealed.map(|r| r.map(|_| None))
+        }
     };
     match result {
         Ok(Ok(msg)) => msg,
@@ -127,40 +181,6 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
         Ok(Err(error)) => Some(Msg::LoadFailed(format!("store error: {error}"))),
         Err(error) => Some(Msg::LoadFailed(error.to_string())),
     }
-}
-
-fn open_item(
-    store: &crate::store::Store,
-    who: &Principal,
-    item_id: i64,
-    queue_index: usize,
-) -> Result<Option<Msg>, crate::store::StoreError> {
-    let header = store.item_header(who, item_id)?;
-    let submitted = store.submitted_segments(who, item_id)?;
-    let segments = store
-        .item_segments(who, item_id)?
-        .into_iter()
-        .map(|s| SegmentLine {
-            submitted: submitted.contains(&s.id),
-            context: s.access == crate::store::SegmentAccess::Context,
-            id: s.id,
-            start_ms: s.start_ms,
-            end_ms: s.end_ms,
-            speaker: s.speaker,
-            text: s.text,
-        })
-        .collect();
-    Ok(Some(Msg::ItemLoaded(ItemView {
-        item_id,
-        external_id: header.external_id,
-        project: header.project,
-        project_id: header.project_id,
-        queue_index,
-        segments,
-        current: 0,
-        editor: None,
-        read_only: header.read_only,
-    })))
 }
 
 /// Loads a theme for this session's terminal: ASCII borders for legacy terminals, no colour when

@@ -6,6 +6,7 @@ pub mod audio;
 mod effects;
 mod handler;
 pub mod input;
+mod loaders;
 mod output;
 mod playback;
 pub mod server;

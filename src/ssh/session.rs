@@ -134,6 +134,8 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
     let mut last_key_check = Instant::now();
     let mut dirty = true;
     let mut autosave_at: Option<Instant> = None;
+    // A revealed span is masked again at this time (housekeeping checks it every 100 ms).
+    let mut reveal_until: Option<Instant> = None;
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
     housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut disconnect_reason: Option<&str> = None;
@@ -153,6 +155,9 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 continue;
             }
             if let Some(msg) = run_effect(&shared, &principal, effect).await {
+                if let Msg::Revealed { seconds, .. } = &msg {
+                    reveal_until = Some(Instant::now() + Duration::from_secs(u64::from(*seconds)));
+                }
                 pending.extend(app.update(msg));
             }
             dirty = true;
@@ -211,6 +216,11 @@ pub async fn run(params: SessionParams, mut events: mpsc::Receiver<SessionEvent>
                 dirty = true;
             }
             _ = housekeeping.tick() => {
+                if reveal_until.is_some_and(|at| Instant::now() >= at) {
+                    reveal_until = None;
+                    pending.extend(app.update(Msg::RevealExpired));
+                    dirty = true;
+                }
                 if last_input.elapsed() >= idle_disconnect {
                     disconnect_reason = Some("idle timeout");
                     break;
@@ -278,15 +288,19 @@ async fn audited_input(
         "frozen"
     } else if app.locked {
         "locked"
+    } else if app.prompt.is_some() {
+        "prompt"
     } else if app.mode() == Mode::Edit {
         "editor"
     } else if app.item.is_some() {
         "item"
+    } else if app.pref.is_some() {
+        "preference"
     } else {
         "home"
     };
     let segment = app.item.as_ref().and_then(|i| i.current_segment()).map(|s| s.id);
-    let project = app.item.as_ref().map(|i| i.project_id);
+    let project = app.item.as_ref().map(|i| i.project_id).or(app.pref.as_ref().map(|p| p.project_id));
     let kind = match &input {
         Input::Key(key) => EventKind::Key { key: key_label(key.code, key.mods), screen: screen.into(), segment },
         // Pasted text may carry data: its event is sealed with the project's key when in an item.

@@ -1,7 +1,8 @@
 //! Reading content and writing drafts and annotations, each behind the policy.
 
+use super::annotation::{MarkedSpan, SegmentBody};
 use super::import::PiiSpan;
-use super::visibility::{SegmentAccess, mask_text, masking_role};
+use super::visibility::{SegmentAccess, mask_text, masked_spans, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
@@ -22,8 +23,10 @@ pub struct QueueEntry {
     pub status: String,
     /// Segments in the item.
     pub segments: i64,
-    /// Segments this user has submitted in the item.
+    /// Segments this user has submitted in the item (1 for a judged preference item).
     pub done: i64,
+    /// `transcription` or `preference`: which screen opens the item.
+    pub kind: String,
 }
 
 /// A segment as shown to a principal.
@@ -37,10 +40,16 @@ pub struct SegmentView {
     pub start_ms: i64,
     /// End in milliseconds.
     pub end_ms: i64,
-    /// Speaker label.
+    /// Speaker label (the principal's correction, else the imported one).
     pub speaker: String,
     /// Transcript text (the latest own draft or submission, else the imported text).
     pub text: String,
+    /// Labels the principal chose (group → value).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// PII spans the principal marked in `text`.
+    pub marked: Vec<MarkedSpan>,
+    /// Types of the spans masked in `text`, in order (what a reveal can choose from).
+    pub masks: Vec<String>,
     /// Gold PII spans of the imported text.
     pub pii: Vec<PiiSpan>,
     /// How the policy allows this text to be shown.
@@ -60,26 +69,36 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, a.item_id, i.external_id, a.stage, a.status,
                     (SELECT COUNT(*) FROM segments s WHERE s.item_id = a.item_id),
-                    (SELECT COUNT(DISTINCT segment_id) FROM annotations n WHERE n.item_id = a.item_id AND n.author_id = a.user_id)
+                    (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n
+                     WHERE n.item_id = a.item_id AND n.author_id = a.user_id AND n.stage = a.stage),
+                    p.kind
              FROM assignments a JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
              WHERE a.user_id = ?1 AND p.state = 'open' ORDER BY p.name, i.position",
         )?;
         let rows = stmt.query_map([by.user_id], |r| {
+            let kind: String = r.get(7)?;
+            let segments: i64 = r.get(5)?;
             Ok(QueueEntry {
                 project: r.get(0)?,
                 item_id: r.get(1)?,
                 external_id: r.get(2)?,
                 stage: r.get(3)?,
                 status: r.get(4)?,
-                segments: r.get(5)?,
+                segments: if kind == "preference" { 1 } else { segments },
                 done: r.get(6)?,
+                kind,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Checks that the principal may act on `item` and returns its project.
-    fn authorize_item(&self, by: &Principal, item: i64, action: Action) -> Result<(i64, Visibility), StoreError> {
+    pub(crate) fn authorize_item(
+        &self,
+        by: &Principal,
+        item: i64,
+        action: Action,
+    ) -> Result<(i64, Visibility), StoreError> {
         let project: i64 = self
             .conn
             .query_row("SELECT project_id FROM items WHERE id = ?1", [item], |r| r.get(0))
@@ -154,9 +173,15 @@ impl Store {
                 value: id.to_string(),
                 reason: e.to_string(),
             })?;
-            let text = match self.own_latest(by, project, id)? {
-                Some(own) => own,
-                None => text,
+            let (text, speaker, labels, marked) = match self.own_latest(by, project, id)? {
+                Some(own) => (own.text, own.speaker.unwrap_or(speaker), own.labels, own.pii),
+                None => (text, speaker, Default::default(), Vec::new()),
+            };
+            let masks = match (visibility, access) {
+                (Visibility::Masked, SegmentAccess::Assigned) => {
+                    masked_spans(&text, &pii, &policy, role).iter().map(|s| s.kind.as_str().to_string()).collect()
+                }
+                _ => Vec::new(),
             };
             let text = match (visibility, access) {
                 (Visibility::Raw, SegmentAccess::Assigned) => text,
@@ -164,7 +189,20 @@ impl Store {
                 (_, SegmentAccess::Context) => mask_text(&text, &pii, &policy, "context"),
                 (Visibility::Masked, _) => mask_text(&text, &pii, &policy, role),
             };
-            out.push(SegmentView { id, position, start_ms, end_ms, speaker, text, pii, visibility, access });
+            out.push(SegmentView {
+                id,
+                position,
+                start_ms,
+                end_ms,
+                speaker,
+                text,
+                labels,
+                marked,
+                masks,
+                pii,
+                visibility,
+                access,
+            });
         }
         let ids: Vec<i64> = out.iter().map(|s| s.id).collect();
         self.record_views(by, project, &ids, policy.max_segments_per_hour)?;
@@ -172,7 +210,12 @@ impl Store {
     }
 
     /// The principal's latest draft, else latest submission, of a segment.
-    fn own_latest(&self, by: &Principal, project: i64, segment: i64) -> Result<Option<String>, StoreError> {
+    pub(crate) fn own_latest(
+        &self,
+        by: &Principal,
+        project: i64,
+        segment: i64,
+    ) -> Result<Option<SegmentBody>, StoreError> {
         if let Some(draft) = self.draft(by, segment)? {
             return Ok(Some(draft));
         }
@@ -192,7 +235,7 @@ impl Store {
     }
 
     /// The principal's autosaved draft of a segment, if any.
-    pub fn draft(&self, by: &Principal, segment: i64) -> Result<Option<String>, StoreError> {
+    pub fn draft(&self, by: &Principal, segment: i64) -> Result<Option<SegmentBody>, StoreError> {
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::ReadContent)?;
         let key = self.project_key(row.project)?;
@@ -217,7 +260,8 @@ impl Store {
     }
 
     /// Autosaves a draft of a segment (sealed, one row per user and segment).
-    pub fn save_draft(&self, by: &Principal, segment: i64, body: &str) -> Result<(), StoreError> {
+    pub fn save_draft(&self, by: &Principal, segment: i64, body: impl Into<SegmentBody>) -> Result<(), StoreError> {
+        let body: SegmentBody = body.into();
         let row = self.segment_row(segment)?;
         self.authorize_item(by, row.item, Action::WriteAnnotation)?;
         self.check_segment_write(by, row.item, segment, "annotate")?;
@@ -240,9 +284,9 @@ impl Store {
                 tx.last_insert_rowid()
             }
         };
-        let sealed = Sealed::<String>::seal(
+        let sealed = Sealed::<SegmentBody>::seal(
             &key,
-            &body.to_string(),
+            &body,
             &Aad { table: "drafts", row: id, column: "body", project: row.project },
         );
         tx.execute(
@@ -254,12 +298,25 @@ impl Store {
     }
 
     /// Submits a new annotation version of a segment and clears the draft. Returns the version.
-    pub fn submit_annotation(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<i64, StoreError> {
+    pub fn submit_annotation(
+        &self,
+        by: &Principal,
+        segment: i64,
+        stage: &str,
+        body: impl Into<SegmentBody>,
+    ) -> Result<i64, StoreError> {
         self.submit(by, segment, stage, body).map(|s| s.version)
     }
 
     /// Submits a new annotation version of a segment and clears the draft.
-    pub fn submit(&self, by: &Principal, segment: i64, stage: &str, body: &str) -> Result<Submission, StoreError> {
+    pub fn submit(
+        &self,
+        by: &Principal,
+        segment: i64,
+        stage: &str,
+        body: impl Into<SegmentBody>,
+    ) -> Result<Submission, StoreError> {
+        let body: SegmentBody = body.into();
         let row = self.segment_row(segment)?;
         let action = if stage == "qa" { Action::Adjudicate } else { Action::WriteAnnotation };
         self.authorize_item(by, row.item, action)?;
@@ -277,13 +334,29 @@ impl Store {
             params![row.project, row.item, segment, by.user_id, stage, version, now_secs()],
         )?;
         let id = tx.last_insert_rowid();
-        let sealed = Sealed::<String>::seal(
+        let sealed = Sealed::<SegmentBody>::seal(
             &key,
-            &body.to_string(),
+            &body,
             &Aad { table: "annotations", row: id, column: "body", project: row.project },
         );
         tx.execute("UPDATE annotations SET body = ?1 WHERE id = ?2", params![sealed.as_bytes(), id])?;
         tx.execute("DELETE FROM drafts WHERE segment_id = ?1 AND user_id = ?2", params![segment, by.user_id])?;
+        if stage == "annotate" {
+            // A resubmission answers a rejection: the item leaves the "rejected" state once no
+            // latest version of this annotator in it stands rejected.
+            tx.execute(
+                "UPDATE assignments SET status = 'submitted', updated_at = ?3
+                 WHERE item_id = ?1 AND user_id = ?2 AND stage = 'annotate' AND status = 'rejected'
+                   AND NOT EXISTS (
+                     SELECT 1 FROM annotations n
+                     WHERE n.item_id = ?1 AND n.author_id = ?2 AND n.stage = 'annotate'
+                       AND n.version = (SELECT MAX(version) FROM annotations m WHERE m.segment_id IS n.segment_id
+                                        AND m.author_id = ?2 AND m.stage = 'annotate')
+                       AND (SELECT decision FROM qa_decisions d WHERE d.annotation_id = n.id
+                            ORDER BY d.id DESC LIMIT 1) = 'reject')",
+                params![row.item, by.user_id, now_secs()],
+            )?;
+        }
         tx.commit()?;
         Ok(Submission { annotation: id, version, project: row.project })
     }

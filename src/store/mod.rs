@@ -2,18 +2,26 @@
 //! first; sensitive columns are [`Sealed`] with the project's data key and the row's identity.
 
 mod access;
+mod annotation;
 mod audio;
 mod content;
 mod import;
+mod preference;
 mod projects;
+mod reveal;
+mod review;
 mod schema;
 mod visibility;
 
 pub use access::{KeyRecord, LoginRefusal, UserRecord};
+pub use annotation::{BODY_VERSION, Choice, MarkedSpan, PreferenceBody, Ratings, SegmentBody, Side};
 pub use audio::{ItemAudio, PlayableSegment};
 pub use content::{ItemHeader, QueueEntry, SegmentView, Submission};
 pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, NewSegment, PiiSpan};
+pub use preference::{JudgmentView, PreferenceView};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
+pub use reveal::Revealed;
+pub use review::{QaOutcome, QaVerdict, VersionView};
 pub use schema::SCHEMA_VERSION;
 pub use visibility::SegmentAccess;
 

@@ -117,6 +117,39 @@ CREATE TABLE segment_views (
 ) WITHOUT ROWID;
 CREATE INDEX segment_views_recent ON segment_views (user_id, first_seen);
 "#,
+    r#"
+CREATE TABLE qa_decisions (
+    id            INTEGER PRIMARY KEY,
+    project_id    INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    item_id       INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    segment_id    INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+    qa_id         INTEGER NOT NULL REFERENCES users(id),
+    annotator_id  INTEGER NOT NULL REFERENCES users(id),
+    annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+    decision      TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct')),
+    reason        BLOB NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX qa_decisions_item ON qa_decisions (item_id, segment_id);
+CREATE TABLE pseudonyms (
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    number      INTEGER NOT NULL,
+    PRIMARY KEY (project_id, user_id),
+    UNIQUE (project_id, number)
+) WITHOUT ROWID;
+CREATE TABLE reveals (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    segment_id  INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    span_start  INTEGER NOT NULL,
+    span_end    INTEGER NOT NULL,
+    reason      BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX reveals_user ON reveals (user_id, created_at);
+"#,
 ];
 
 /// The schema version this build writes.

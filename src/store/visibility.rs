@@ -135,19 +135,16 @@ pub(crate) fn masking_role(roles: &[Role]) -> &'static str {
         .map_or("annotator", Role::as_str)
 }
 
-/// Masks detected PII, dictionary names and the imported gold spans per `style`.
-pub(crate) fn mask_text(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, role: &str) -> String {
+/// The PII spans of `text` (char offsets, merged, in order): detected, dictionary names and the
+/// imported gold spans. A bad stored dictionary yields one span over everything (fail closed).
+pub(crate) fn pii_spans(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy) -> Vec<crate::pii::Span> {
+    let len = text.chars().count();
     // Validated when the policy was stored (ProjectPolicy::validate); fall back to masking
     // everything rather than to no dictionary if a stored policy is somehow bad.
     let Ok(options) = crate::pii::DetectOptions::with_names(&policy.known_names) else {
-        return crate::pii::mask(
-            text,
-            &[crate::pii::Span { kind: crate::pii::PiiKind::Person, start: 0, end: text.chars().count() }],
-            &crate::pii::MaskPolicy::default(),
-        );
+        return vec![crate::pii::Span { kind: crate::pii::PiiKind::Person, start: 0, end: len }];
     };
     let mut spans = crate::pii::detect(text, &options);
-    let len = text.chars().count();
     for g in gold {
         if let Some(kind) = crate::pii::PiiKind::parse(&g.kind)
             && g.start < g.end
@@ -164,5 +161,16 @@ pub(crate) fn mask_text(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, ro
             _ => merged.push(span),
         }
     }
-    crate::pii::mask(text, &merged, policy.masking.for_role(role))
+    merged
+}
+
+/// The spans `role` sees masked (not shown raw by the policy), in order.
+pub(crate) fn masked_spans(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, role: &str) -> Vec<crate::pii::Span> {
+    let styles = policy.masking.for_role(role);
+    pii_spans(text, gold, policy).into_iter().filter(|s| styles.style(s.kind) != crate::pii::MaskStyle::Raw).collect()
+}
+
+/// Masks detected PII, dictionary names and the imported gold spans per `style`.
+pub(crate) fn mask_text(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, role: &str) -> String {
+    crate::pii::mask(text, &pii_spans(text, gold, policy), policy.masking.for_role(role))
 }

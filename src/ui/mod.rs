@@ -1,6 +1,8 @@
 //! Drawing: `draw(frame, &App, &Theme)` only reads the state.
 
 mod item;
+mod overlay;
+mod preference;
 mod theme;
 mod waveform;
 
@@ -20,9 +22,18 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, theme: &Theme, keymap: &Keymap) {
     } else if app.locked {
         draw_locked(frame, body, theme);
     } else {
-        match &app.item {
-            Some(item) => item::draw_item(frame, body, app, item, theme),
-            None => draw_home(frame, body, app, theme),
+        match (&app.item, &app.pref) {
+            (Some(item), _) => {
+                item::draw_item(frame, body, app, item, theme);
+                if let Some(picker) = &item.picker {
+                    overlay::draw_picker(frame, body, picker, theme);
+                }
+            }
+            (None, Some(pref)) => preference::draw_preference(frame, body, pref, theme),
+            (None, None) => draw_home(frame, body, app, theme),
+        }
+        if let Some(prompt) = &app.prompt {
+            overlay::draw_prompt(frame, body, prompt, theme);
         }
         if app.help {
             draw_help(frame, body, theme, keymap);
@@ -86,7 +97,13 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .home
         .iter()
         .flat_map(|h| h.queue.iter())
-        .map(|q| ListItem::new(format!("{:<14} {:<18} {:<8} {:>3}/{:<3}", q.project, q.item, q.stage, q.done, q.total)))
+        .map(|q| {
+            let status = if q.status == "rejected" { "rejected — see QA's reason" } else { "" };
+            ListItem::new(format!(
+                "{:<14} {:<18} {:<11} {:<8} {:>3}/{:<3} {status}",
+                q.project, q.item, q.kind, q.stage, q.done, q.total
+            ))
+        })
         .collect();
     let empty = items.is_empty();
     let list = List::new(items).highlight_style(theme.selection(true)).block(block(" queue ", theme));
@@ -116,7 +133,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let mut spans =
         vec![Span::raw(format!(" {} · {} · session {} ", app.identity.user, app.identity.role, app.identity.session))];
     if app.identity.read_only {
-        spans.push(Span::styled(" READ-ONLY ", theme.warning()));
+        spans.push(Span::styled(" READ-ONLY ", theme.style(Role::ReadOnlyBadge)));
     }
     if let Some(notice) = &app.notice {
         spans.push(Span::styled(format!(" {notice} "), theme.warning()));

@@ -85,7 +85,7 @@ fn parsed_keys_match_what_terminals_send() {
     assert_eq!(keymap.action(KeyCode::Char('j'), SHIFT), Some(Action::Down));
     assert_eq!(keymap.action(KeyCode::Char('s'), CTRL | KeyModifiers::SUPER), Some(Action::Refresh));
     assert_eq!(keymap.action(KeyCode::Tab, SHIFT), Some(Action::Back));
-    assert_eq!(keymap.action(KeyCode::Tab, NONE), None);
+    assert_eq!(keymap.action(KeyCode::Tab, NONE), Some(Action::NextField), "plain Tab keeps its default");
 }
 
 #[test]

@@ -10,6 +10,8 @@ fn app() -> App {
             project: "p".into(),
             item: format!("i{n}"),
             stage: "annotate".into(),
+            status: "pending".into(),
+            kind: "transcription".into(),
             done: 0,
             total: 4,
         })
@@ -87,3 +89,5 @@ fn frozen_session_accepts_no_action_until_the_audit_log_recovers() {
     app.update(Msg::Action(Action::Down));
     assert_eq!(app.selected, 1);
 }
+
+mod screens;
