@@ -70,7 +70,7 @@ fn linked_and_playing_shows_the_playhead_and_status() {
         insta::assert_snapshot!(format!("audio_playing_{}x{}", size.0, size.1), screen);
     }
     let ascii = render(&app, &Theme::dark().with_ascii_borders(true), (80, 24));
-    assert!(ascii.contains('^') && !ascii.contains('▲'), "{ascii}");
+    assert!(ascii.contains('^') && ascii.contains("> playing") && !ascii.contains('▲'), "{ascii}");
     insta::assert_snapshot!("audio_playing_ascii_80x24", ascii);
 }
 

@@ -260,6 +260,10 @@ impl<O: Outlet> Streamer<O> {
             self.active = None;
             return true;
         }
+        // Paused: the client keeps what it has; nothing more until it resumes.
+        if active.clock.is_paused() {
+            return true;
+        }
         let generation = active.order.generation;
         let channels = usize::from(audio.channels.max(1));
         let max_frames = (MAX_FRAME - 16) / (2 * channels);

@@ -136,12 +136,14 @@ fn status_line(app: &App, item: &ItemView, theme: &Theme) -> Line<'static> {
     if !playback.linked {
         return Line::styled(format!(" {CONNECT_HINT}"), theme.muted());
     }
-    let state = if playback.playing {
-        "▶ playing"
-    } else if playback.paused {
-        "‖ paused"
-    } else {
-        "■ stopped"
+    let ascii = theme.ascii_borders();
+    let state = match (playback.playing, playback.paused, ascii) {
+        (true, _, false) => "▶ playing",
+        (true, _, true) => "> playing",
+        (false, true, false) => "‖ paused",
+        (false, true, true) => "| paused",
+        (false, false, false) => "■ stopped",
+        (false, false, true) => "# stopped",
     };
     let mut spans = vec![
         Span::styled(format!(" {state} "), theme.title()),
