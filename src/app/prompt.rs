@@ -1,6 +1,7 @@
 //! A one-line text prompt over the screen: a rationale, a rejection reason or a reveal reason.
 
 use super::editor::Editor;
+use super::{Action, App, Effect};
 
 /// What the typed text is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,75 @@ impl Prompt {
                     format!("{kind} ({}/{}), Tab next · ", self.choice + 1, self.choices.len())
                 });
                 format!(" reveal {span}why? — Enter reveal · Esc cancel ")
+            }
+        }
+    }
+}
+
+impl App {
+    pub(super) fn act_on_prompt(&mut self, action: Action) -> Vec<Effect> {
+        let Some(prompt) = self.prompt.as_mut() else { return Vec::new() };
+        let editor = &mut prompt.editor;
+        match action {
+            Action::Left => editor.left(),
+            Action::Right => editor.right(),
+            Action::LineStart => editor.home(),
+            Action::LineEnd => editor.end(),
+            Action::WordLeft => editor.word_left(),
+            Action::WordRight => editor.word_right(),
+            Action::Backspace => editor.backspace(),
+            Action::Delete => editor.delete(),
+            Action::DeleteWord => editor.delete_word_left(),
+            Action::Undo => editor.undo(),
+            Action::Redo => editor.redo(),
+            Action::NextField => {
+                prompt.choice = (prompt.choice + 1) % prompt.choices.len().max(1);
+                true
+            }
+            Action::Confirm | Action::Submit => return self.confirm_prompt(),
+            Action::Back => {
+                if let (Some(prompt), Some(pref)) = (self.prompt.take(), self.pref.as_mut())
+                    && prompt.purpose == PromptPurpose::Rationale
+                {
+                    pref.rationale = prompt.editor.text().to_string();
+                }
+                return Vec::new();
+            }
+            Action::Quit => {
+                self.prompt = None;
+                self.quitting = true;
+                return vec![Effect::Quit];
+            }
+            _ => false,
+        };
+        Vec::new()
+    }
+
+    fn confirm_prompt(&mut self) -> Vec<Effect> {
+        let Some(prompt) = self.prompt.take() else { return Vec::new() };
+        let text = prompt.editor.text().trim().to_string();
+        match prompt.purpose {
+            PromptPurpose::Rationale => {
+                if let Some(pref) = self.pref.as_mut() {
+                    pref.rationale = text;
+                }
+                Vec::new()
+            }
+            PromptPurpose::Reject { segment, annotation } => {
+                if text.is_empty() {
+                    self.notice = Some("a rejection needs a reason".into());
+                    self.prompt = Some(prompt);
+                    return Vec::new();
+                }
+                vec![Effect::QaDecide { segment, annotation, verdict: "reject".into(), reason: text, correction: None }]
+            }
+            PromptPurpose::Reveal { segment } => {
+                if text.chars().count() < 5 {
+                    self.notice = Some("say why you need to see it (at least 5 characters)".into());
+                    self.prompt = Some(prompt);
+                    return Vec::new();
+                }
+                vec![Effect::Reveal { segment, index: prompt.choice, reason: text }]
             }
         }
     }
