@@ -101,7 +101,15 @@ async fn wait_listening(addr: SocketAddr) {
 
 /// Every acknowledged submission and draft is in the store (checked with the server dead).
 fn check_store(store: &Store, layout: &Layout, acks: &[Ack], tally: &mut Tally) {
-    for ack in acks {
+    for (n, ack) in acks.iter().enumerate() {
+        // A draft is the segment's state until the same user's next acknowledged edit of it:
+        // only the latest one must survive (the editor reopens on masked text after a restart).
+        let superseded = acks[n + 1..].iter().any(|later| {
+            (later.user.as_str(), later.item, later.segment) == (ack.user.as_str(), ack.item, ack.segment)
+        });
+        if !ack.submitted && superseded {
+            continue;
+        }
         let who = principal(store, &ack.user);
         let segment = layout.items[ack.item].1[ack.segment];
         let submitted = store.own_submissions(&who, segment, "annotate").expect("read submissions");
