@@ -61,6 +61,8 @@ pub struct LoadReport {
     pub sessions: usize,
     /// Sessions that never read their output.
     pub stalled_readers: usize,
+    /// Seconds of typing.
+    pub seconds: u64,
     /// Keys typed in all.
     pub keys: usize,
     /// Median keystroke→first screen byte latency, ms.
@@ -399,6 +401,7 @@ async fn measure(
         mode: args.mode.clone(),
         sessions: args.sessions,
         stalled_readers: args.stalled_readers,
+        seconds: args.seconds,
         keys,
         p50_ms,
         p99_ms,
