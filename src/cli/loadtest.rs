@@ -310,7 +310,13 @@ async fn stall(session: Session, until: Instant, cloister: bool) {
     let (shell, handle) = session;
     let mut n = 0;
     while Instant::now() < until {
-        let key = if !cloister { letter(n) } else if n.is_multiple_of(2) { &b"?"[..] } else { b"j" };
+        let key = if !cloister {
+            letter(n)
+        } else if n.is_multiple_of(2) {
+            &b"?"[..]
+        } else {
+            b"j"
+        };
         // The client's own buffers fill up too: a send that cannot go out in time is skipped.
         let _ = tokio::time::timeout(Duration::from_millis(100), shell.send(key)).await;
         n += 1;
