@@ -2,7 +2,7 @@
 
 use super::annotation::{MarkedSpan, SegmentBody};
 use super::import::PiiSpan;
-use super::visibility::{SegmentAccess, mask_text, masked_spans, masking_role};
+use super::visibility::{SegmentAccess, gold_for, mask_text, masked_spans, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role, Visibility};
@@ -173,9 +173,12 @@ impl Store {
                 value: id.to_string(),
                 reason: e.to_string(),
             })?;
-            let (text, speaker, labels, marked) = match self.own_latest(by, project, id)? {
-                Some(own) => (own.text, own.speaker.unwrap_or(speaker), own.labels, own.pii),
-                None => (text, speaker, Default::default(), Vec::new()),
+            let (text, speaker, labels, marked, pii) = match self.own_latest(by, project, id)? {
+                Some(own) => {
+                    let pii = gold_for(&text, &own.text, &pii);
+                    (own.text, own.speaker.unwrap_or(speaker), own.labels, own.pii, pii)
+                }
+                None => (text, speaker, Default::default(), Vec::new(), pii),
             };
             let masks = match (visibility, access) {
                 (Visibility::Masked, SegmentAccess::Assigned) => {

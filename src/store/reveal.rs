@@ -3,7 +3,7 @@
 //! audited by the caller.
 
 use super::import::PiiSpan;
-use super::visibility::{SegmentAccess, masked_spans, masking_role};
+use super::visibility::{SegmentAccess, gold_for, masked_spans, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal};
@@ -72,9 +72,12 @@ impl Store {
         let pii: Vec<u8> =
             self.open_sealed(&key, pii, &Aad { table: "segments", row: segment, column: "pii", project })?;
         let gold: Vec<PiiSpan> = serde_json::from_slice(&pii).unwrap_or_default();
-        let text = match self.own_latest(by, project, segment)? {
-            Some(own) => own.text,
-            None => imported,
+        let (text, gold) = match self.own_latest(by, project, segment)? {
+            Some(own) => {
+                let gold = gold_for(&imported, &own.text, &gold);
+                (own.text, gold)
+            }
+            None => (imported, gold),
         };
         let role = masking_role(&roles);
         let spans = masked_spans(&text, &gold, &policy, role);

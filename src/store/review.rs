@@ -4,7 +4,7 @@
 use super::annotation::SegmentBody;
 use super::content::Submission;
 use super::import::PiiSpan;
-use super::visibility::{mask_text, masking_role};
+use super::visibility::{gold_for, mask_text, masking_role};
 use super::{Store, StoreError, now_secs};
 use crate::crypto::{Aad, Sealed};
 use crate::policy::{Action, Denial, Principal, Role};
@@ -95,7 +95,11 @@ impl Store {
         let key = self.project_key(project)?;
         let policy = self.project_policy(project)?;
         let role = masking_role(&roles);
-        let gold: Vec<u8> = self.conn.query_row("SELECT pii FROM segments WHERE id = ?1", [segment], |r| r.get(0))?;
+        let (imported, gold): (Vec<u8>, Vec<u8>) =
+            self.conn
+                .query_row("SELECT text, pii FROM segments WHERE id = ?1", [segment], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let imported: String =
+            self.open_sealed(&key, imported, &Aad { table: "segments", row: segment, column: "text", project })?;
         let gold: Vec<u8> =
             self.open_sealed(&key, gold, &Aad { table: "segments", row: segment, column: "pii", project })?;
         let gold: Vec<PiiSpan> = serde_json::from_slice(&gold).unwrap_or_default();
@@ -130,7 +134,7 @@ impl Store {
                 author: format!("{prefix}-{}", self.pseudonym(project, author)?),
                 stage,
                 version,
-                text: mask_text(&body.text, &gold, &policy, role),
+                text: mask_text(&body.text, &gold_for(&imported, &body.text, &gold), &policy, role),
                 speaker: body.speaker,
                 labels: body.labels,
                 decision,

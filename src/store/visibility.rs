@@ -174,3 +174,26 @@ pub(crate) fn masked_spans(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy,
 pub(crate) fn mask_text(text: &str, gold: &[PiiSpan], policy: &ProjectPolicy, role: &str) -> String {
     crate::pii::mask(text, &pii_spans(text, gold, policy), policy.masking.for_role(role))
 }
+
+/// Gold spans for `shown` text. Gold spans are char offsets into the imported text; an
+/// annotator's own version is a different text, so each span is re-anchored to every occurrence
+/// of its imported substring in `shown`. Applied as they were, the offsets masked whatever now
+/// sat there: an annotator's own words (lost at their next save, found by the crash-safety test)
+/// or, after an insertion, the wrong part of a name, leaving the rest of it visible.
+pub(crate) fn gold_for(imported: &str, shown: &str, gold: &[PiiSpan]) -> Vec<PiiSpan> {
+    if imported == shown {
+        return gold.to_vec();
+    }
+    let source: Vec<char> = imported.chars().collect();
+    let target: Vec<char> = shown.chars().collect();
+    let mut out = Vec::new();
+    for span in gold {
+        let Some(needle) = source.get(span.start..span.end).filter(|n| !n.is_empty()) else { continue };
+        for (at, window) in target.windows(needle.len()).enumerate() {
+            if window == needle {
+                out.push(PiiSpan { kind: span.kind.clone(), start: at, end: at + needle.len() });
+            }
+        }
+    }
+    out
+}
