@@ -71,15 +71,18 @@ for r in rows:
         table.setdefault(r["sessions"], {}).setdefault(r["target"], r)
 if any(len(v) == 2 for v in table.values()):
     print(f"\n### cloister vs OpenSSH sshd + vim (typing, audit.synchronous = {audit})\n")
-    print("| sessions | cloister p50 / p99 | sshd+vim p50 / p99 | p99 ratio | bytes/key cloister / sshd+vim (ratio) | memory per session (PSS) cloister / sshd+vim (ratio) |")
+    print("Each cell: cloister / sshd+vim (ratio cloister ÷ sshd+vim).\n")
+    print("| sessions | latency p50 | latency p99 | bytes per typed key | memory per session (PSS) | memory per session (RSS) |")
     print("|---:|---:|---:|---:|---:|---:|")
+    def cell(c, s, key, fmt, unit):
+        return f"{fmt.format(c[key])} / {fmt.format(s[key])}{unit} ({ratio(c[key], s[key])})"
     for n in sorted(table):
         c, s = table[n].get("cloister"), table[n].get("sshd-vim")
         if not (c and s):
             continue
-        print(f"| {n} | {c['p50_ms']:.2f} / {c['p99_ms']:.2f} ms | {s['p50_ms']:.2f} / {s['p99_ms']:.2f} ms | {ratio(c['p99_ms'], s['p99_ms'])} "
-              f"| {c['bytes_per_key']:.0f} / {s['bytes_per_key']:.0f} ({ratio(c['bytes_per_key'], s['bytes_per_key'])}) "
-              f"| {c['pss_per_session_kib']:.0f} / {s['pss_per_session_kib']:.0f} KiB ({ratio(c['pss_per_session_kib'], s['pss_per_session_kib'])}) |")
+        print(f"| {n} | {cell(c, s, 'p50_ms', '{:.2f}', ' ms')} | {cell(c, s, 'p99_ms', '{:.2f}', ' ms')} "
+              f"| {cell(c, s, 'bytes_per_key', '{:.0f}', '')} | {cell(c, s, 'pss_per_session_kib', '{:.0f}', ' KiB')} "
+              f"| {cell(c, s, 'rss_per_session_kib', '{:.0f}', ' KiB')} |")
 slow = [r for r in rows if r["mode"] == "type" and r["stalled_readers"] > 0]
 if slow:
     print("\n### Slow readers (cloister, 200 typing sessions measured, plus 20 sessions sending 50 screen-changing keys a second)\n")
