@@ -45,6 +45,10 @@ pub struct LoadArgs {
     /// Extra sessions that type but never read their output (slow readers); not measured.
     #[arg(long, default_value_t = 0)]
     pub stalled_readers: usize,
+    /// With `--stalled-readers`: the extra sessions type the same but do read their output (the
+    /// control run: same load, no stalled reader).
+    #[arg(long)]
+    pub readers_read: bool,
     /// Items in the project of `--mode next-item`.
     #[arg(long, default_value_t = 100_000)]
     pub items: usize,
@@ -59,8 +63,10 @@ pub struct LoadReport {
     pub mode: String,
     /// Sessions that took part (measured).
     pub sessions: usize,
-    /// Sessions that never read their output.
+    /// Extra sessions sending 50 screen-changing keys a second (not measured).
     pub stalled_readers: usize,
+    /// Whether those extra sessions read their output (control run) or never do (slow readers).
+    pub readers_read: bool,
     /// Seconds of typing.
     pub seconds: u64,
     /// Keys typed in all.
@@ -306,9 +312,10 @@ fn navigate(n: usize) -> &'static [u8] {
 }
 
 /// Sends keys that change the screen (cloister: toggles the help overlay, a full redraw; vim:
-/// letters) 50 times a second into a session that never reads its output, until `until`.
-async fn stall(session: Session, until: Instant, cloister: bool) {
-    let (shell, handle) = session;
+/// letters) 50 times a second until `until`, into a session that never reads its output unless
+/// `read` (the control).
+async fn stall(session: Session, until: Instant, cloister: bool, read: bool) {
+    let (mut shell, handle) = session;
     let mut n = 0;
     while Instant::now() < until {
         let key = if !cloister {
@@ -321,7 +328,16 @@ async fn stall(session: Session, until: Instant, cloister: bool) {
         // The client's own buffers fill up too: a send that cannot go out in time is skipped.
         let _ = tokio::time::timeout(Duration::from_millis(100), shell.send(key)).await;
         n += 1;
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if read {
+            let pause = Instant::now() + Duration::from_millis(20);
+            while let Some(wait) = pause.checked_duration_since(Instant::now()) {
+                if shell.recv(wait).await.is_none() {
+                    break;
+                }
+            }
+        } else {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     drop(handle);
 }
@@ -363,7 +379,8 @@ async fn measure(
     let stalled = open_all(addr, stalled, &host, target.ready()).await?;
     let cloister = matches!(target, Target::Cloister { .. });
     let until = Instant::now() + Duration::from_secs(args.seconds);
-    let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, cloister))).collect();
+    let read = args.readers_read;
+    let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, cloister, read))).collect();
     let rate = args.rate;
     let typists: Vec<_> = shells
         .into_iter()
@@ -401,6 +418,7 @@ async fn measure(
         mode: args.mode.clone(),
         sessions: args.sessions,
         stalled_readers: args.stalled_readers,
+        readers_read: args.readers_read,
         seconds: args.seconds,
         keys,
         p50_ms,

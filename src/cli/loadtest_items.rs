@@ -153,6 +153,7 @@ pub fn run(args: &LoadArgs) -> Result<u8, CliError> {
                 mode: args.mode.clone(),
                 sessions: args.sessions,
                 stalled_readers: 0,
+                readers_read: false,
                 seconds: args.seconds,
                 keys,
                 p50_ms,
