@@ -39,7 +39,8 @@ fn home() -> Home {
                 done: n,
                 total: 8,
             })
-            .collect(),
+            .collect::<Vec<_>>()
+            .into(),
     }
 }
 
@@ -91,7 +92,7 @@ fn home_screen() {
 fn home_loading_and_empty_queue() {
     let (mut app, _) = App::new(identity("bob", "reviewer", true));
     snapshot("home_loading", &app);
-    app.update(Msg::HomeLoaded(Home { projects: home().projects, queue: Vec::new() }));
+    app.update(Msg::HomeLoaded(Home { projects: home().projects, queue: Default::default() }));
     snapshot("home_reviewer_empty", &app);
 }
 

@@ -11,6 +11,7 @@ mod picker;
 mod playback;
 mod preference;
 mod prompt;
+mod queue;
 mod screens;
 pub mod word_diff;
 
@@ -20,6 +21,7 @@ pub use picker::{PII_TYPES, Picker, PickerPurpose};
 pub use playback::{AudioMsg, AudioRequest, AudioState, CONNECT_HINT, Playback, SPEEDS, Waveform, speed_label};
 pub use preference::{Choice, Judgment, JudgmentLine, PrefFocus, PrefView, Side};
 pub use prompt::{Prompt, PromptPurpose};
+pub use queue::{QUEUE_PAGE, QueueWindow};
 
 /// A project the user may see, with its progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,8 +62,8 @@ pub struct QueueLine {
 pub struct Home {
     /// Visible projects.
     pub projects: Vec<ProjectLine>,
-    /// Assigned work.
-    pub queue: Vec<QueueLine>,
+    /// Assigned work: the window of it that is loaded, and its length.
+    pub queue: QueueWindow,
 }
 
 /// Who is logged in, as the status bar shows it.
@@ -86,6 +88,8 @@ pub enum Msg {
     UnboundKey,
     /// The home data arrived from the store.
     HomeLoaded(Home),
+    /// A window of the queue arrived from the store.
+    QueueLoaded(QueueWindow),
     /// Loading failed; the message is safe to show.
     LoadFailed(String),
     /// Typed text or a paste, for the editor.
@@ -149,6 +153,13 @@ pub enum Msg {
 pub enum Effect {
     /// Load the home data from the store.
     LoadHome,
+    /// Load a window of the queue.
+    LoadQueue {
+        /// Index of its first entry in the whole queue.
+        offset: usize,
+        /// Entries to load.
+        limit: usize,
+    },
     /// Load an item of the queue.
     OpenItem {
         /// Item database id.
@@ -230,8 +241,12 @@ pub struct App {
     pub pref: Option<PrefView>,
     /// A text prompt over the screen (rationale, reason), if open.
     pub prompt: Option<Prompt>,
-    /// Selected queue row.
+    /// Selected queue row (an index into the whole queue).
     pub selected: usize,
+    /// Offset of the queue window asked for and not yet loaded.
+    queue_requested: Option<usize>,
+    /// Queue entry to open once its window is loaded.
+    pending_open: Option<usize>,
     /// Help overlay shown.
     pub help: bool,
     /// First line of the help overlay shown (it scrolls with ↑/↓ on short terminals).
@@ -260,6 +275,8 @@ impl App {
             pref: None,
             prompt: None,
             selected: 0,
+            queue_requested: None,
+            pending_open: None,
             help: false,
             help_scroll: 0,
             locked: false,
@@ -311,8 +328,10 @@ impl App {
             Msg::HomeLoaded(home) => {
                 self.selected = self.selected.min(home.queue.len().saturating_sub(1));
                 self.home = Some(home);
-                Vec::new()
+                self.queue_requested = None;
+                self.follow_queue()
             }
+            Msg::QueueLoaded(window) => self.queue_loaded(window),
             Msg::LoadFailed(message) | Msg::Denied(message) => {
                 self.notice = Some(message);
                 Vec::new()
@@ -405,17 +424,6 @@ impl App {
         }
     }
 
-    fn open_queue_item(&mut self, index: usize) -> Vec<Effect> {
-        let Some(entry) = self.home.as_ref().and_then(|h| h.queue.get(index)) else { return Vec::new() };
-        self.selected = index;
-        vec![Effect::OpenItem {
-            item_id: entry.item_id,
-            queue_index: index,
-            kind: entry.kind.clone(),
-            stage: Stage::parse(&entry.stage),
-        }]
-    }
-
     fn act(&mut self, action: Action) -> Vec<Effect> {
         if let Some(console) = self.console.as_mut() {
             let outcome = console.act(action);
@@ -472,11 +480,11 @@ impl App {
                 if self.selected + 1 < len {
                     self.selected += 1;
                 }
-                Vec::new()
+                self.follow_queue()
             }
             Action::Up => {
                 self.selected = self.selected.saturating_sub(1);
-                Vec::new()
+                self.follow_queue()
             }
             Action::Refresh => vec![Effect::LoadHome],
             _ => Vec::new(),

@@ -13,7 +13,7 @@ use super::loadtest_sshd::process_memory;
 use crate::client::load_public_key;
 use crate::datadir::DataDir;
 use crate::policy::{Principal, ProjectPolicy};
-use crate::store::{NewAudio, NewItem, NewSegment, ProjectKind};
+use crate::store::{NewAudio, NewItem, NewSegment, ProjectKind, Store};
 use std::time::{Duration, Instant};
 
 const PROJECT: &str = "big";
@@ -43,9 +43,9 @@ fn item_id(n: usize) -> String {
     format!("big-{n:06}")
 }
 
-/// Creates the project and imports `count` items in one transaction.
-fn import_big(dir: &DataDir, count: usize) -> Result<Duration, CliError> {
-    let store = dir.store()?;
+/// Creates transcription project `project` of `count` synthetic items (two segments and a 100 ms
+/// clip each, ids `big-000000`…) in one transaction; returns how long the import took.
+pub fn import_synthetic(store: &Store, project: &str, count: usize) -> Result<Duration, CliError> {
     let op = Principal::operator();
     let bytes = tiny_wav();
     let decoded = crate::audio::decode(&bytes).map_err(|e| CliError::Usage(format!("tiny wav: {e}")))?;
@@ -75,8 +75,8 @@ fn import_big(dir: &DataDir, count: usize) -> Result<Duration, CliError> {
         })
         .collect();
     let started = Instant::now();
-    store.create_project(&op, PROJECT, ProjectKind::Transcription, &ProjectPolicy::default())?;
-    store.import_items(&op, PROJECT, &items, &|_| {})?;
+    store.create_project(&op, project, ProjectKind::Transcription, &ProjectPolicy::default())?;
+    store.import_items(&op, project, &items, &|_| {})?;
     Ok(started.elapsed())
 }
 
@@ -89,7 +89,7 @@ pub fn run(args: &LoadArgs) -> Result<u8, CliError> {
     let dir = DataDir::new(&tmp);
     let result = (|| {
         dir.init()?;
-        let imported = import_big(&dir, args.items)?;
+        let imported = import_synthetic(&dir.store()?, PROJECT, args.items)?;
         let store = dir.store()?;
         let mut users = Vec::with_capacity(args.sessions);
         for n in 0..args.sessions {

@@ -23,6 +23,7 @@ pub mod stats;
 
 pub use demo::{CALLS_PROJECT, DEMO_USERS, PREFS_PROJECT, read_public_key, setup as demo_setup};
 pub use import::{import_into, read_items};
+pub use loadtest_items::import_synthetic;
 
 use crate::datadir::{DataDir, DataDirError};
 use crate::import::ImportError;

@@ -2,7 +2,7 @@
 
 use super::loaders::{open_any, preference_body, segment_body};
 use super::server::Shared;
-use crate::app::{Effect, Home, Identity, Msg, ProjectLine, QueueLine};
+use crate::app::{Effect, Home, Identity, Msg, ProjectLine, QUEUE_PAGE, QueueLine, QueueWindow};
 use crate::audit::{Event, EventKind, RenderMode};
 use crate::policy::{Principal, Role};
 use crate::store::QaVerdict;
@@ -18,21 +18,7 @@ pub(super) async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
                 let roles = store.roles_on(&principal, p.id)?.iter().map(|r| r.to_string()).collect();
                 projects.push(ProjectLine { name: p.name, kind: p.kind.as_str().into(), roles, items: p.items });
             }
-            let mut entries = store.queue(&principal)?;
-            entries.extend(store.review_queue(&principal, 1000)?);
-            let queue = entries
-                .into_iter()
-                .map(|q| QueueLine {
-                    item_id: q.item_id,
-                    project: q.project,
-                    item: q.external_id,
-                    stage: q.stage,
-                    status: q.status,
-                    kind: q.kind,
-                    done: q.done,
-                    total: q.segments,
-                })
-                .collect();
+            let queue = queue_window(store, &principal, 0, QUEUE_PAGE)?;
             Ok(Home { projects, queue })
         })
         .await;
@@ -41,6 +27,40 @@ pub(super) async fn load_home(shared: &Shared, principal: &Principal) -> Msg {
         Ok(Err(error)) => Msg::LoadFailed(format!("cannot load your work: {error}")),
         Err(error) => Msg::LoadFailed(error.to_string()),
     }
+}
+
+pub(super) async fn load_queue(shared: &Shared, principal: &Principal, offset: usize, limit: usize) -> Msg {
+    let principal = principal.clone();
+    let result = shared.db.call(move |store| queue_window(store, &principal, offset, limit)).await;
+    match result {
+        Ok(Ok(window)) => Msg::QueueLoaded(window),
+        Ok(Err(error)) => Msg::LoadFailed(format!("cannot load your work: {error}")),
+        Err(error) => Msg::LoadFailed(error.to_string()),
+    }
+}
+
+fn queue_window(
+    store: &crate::store::Store,
+    principal: &Principal,
+    offset: usize,
+    limit: usize,
+) -> Result<QueueWindow, crate::store::StoreError> {
+    let page = store.work_queue(principal, offset, limit)?;
+    let lines = page
+        .entries
+        .into_iter()
+        .map(|q| QueueLine {
+            item_id: q.item_id,
+            project: q.project,
+            item: q.external_id,
+            stage: q.stage,
+            status: q.status,
+            kind: q.kind,
+            done: q.done,
+            total: q.segments,
+        })
+        .collect();
+    Ok(QueueWindow { offset: page.offset, total: page.total, lines })
 }
 
 pub(super) async fn identity(shared: &Shared, principal: &Principal) -> Identity {
@@ -82,6 +102,7 @@ pub(super) async fn run_effect(shared: &Shared, principal: &Principal, effect: E
     let who = principal.clone();
     let result = match effect {
         Effect::LoadHome => return Some(load_home(shared, principal).await),
+        Effect::LoadQueue { offset, limit } => return Some(load_queue(shared, principal, offset, limit).await),
         // Audio effects are run by the session's audio (ssh/audio.rs), which owns the decoded audio.
         Effect::Quit | Effect::NextTheme | Effect::Audio(_) => return None,
         Effect::Admin(effect) => return Some(super::console::run_effect(shared, principal, effect).await),

@@ -64,34 +64,6 @@ struct SegmentRow {
 }
 
 impl Store {
-    /// The principal's assigned work, oldest first.
-    pub fn queue(&self, by: &Principal) -> Result<Vec<QueueEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.name, a.item_id, i.external_id, a.stage, a.status,
-                    (SELECT COUNT(*) FROM segments s WHERE s.item_id = a.item_id),
-                    (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n
-                     WHERE n.item_id = a.item_id AND n.author_id = a.user_id AND n.stage = a.stage),
-                    p.kind
-             FROM assignments a JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
-             WHERE a.user_id = ?1 AND p.state = 'open' ORDER BY p.name, i.position",
-        )?;
-        let rows = stmt.query_map([by.user_id], |r| {
-            let kind: String = r.get(7)?;
-            let segments: i64 = r.get(5)?;
-            Ok(QueueEntry {
-                project: r.get(0)?,
-                item_id: r.get(1)?,
-                external_id: r.get(2)?,
-                stage: r.get(3)?,
-                status: r.get(4)?,
-                segments: if kind == "preference" { 1 } else { segments },
-                done: r.get(6)?,
-                kind,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     /// Checks that the principal may act on `item` and returns its project.
     pub(crate) fn authorize_item(
         &self,

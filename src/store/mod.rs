@@ -14,6 +14,7 @@ mod import;
 mod lifecycle;
 mod preference;
 mod projects;
+mod queue;
 mod report;
 mod reveal;
 mod review;
@@ -34,6 +35,7 @@ pub use import::{ImportSummary, NewAudio, NewItem, NewPreference, NewResponse, N
 pub use lifecycle::{ProjectDates, PurgeReport, RowCount};
 pub use preference::{JudgmentView, PreferenceView};
 pub use projects::{ProjectKind, ProjectRecord, ProjectState};
+pub use queue::QueuePage;
 pub use reveal::Revealed;
 pub use review::{QaOutcome, QaVerdict, VersionView};
 pub use schema::SCHEMA_VERSION;

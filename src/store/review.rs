@@ -239,31 +239,4 @@ impl Store {
             _ => Ok(None),
         }
     }
-
-    /// Items of the projects the principal reviews, as queue entries with stage `review`.
-    pub fn review_queue(&self, by: &Principal, limit: usize) -> Result<Vec<super::QueueEntry>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.name, i.id, i.external_id, p.kind,
-                    (SELECT COUNT(*) FROM segments s WHERE s.item_id = i.id),
-                    (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n WHERE n.item_id = i.id)
-             FROM grants g JOIN projects p ON p.id = g.project_id JOIN items i ON i.project_id = p.id
-             WHERE g.user_id = ?1 AND g.role = 'reviewer' AND p.state != 'purged'
-             ORDER BY p.name, i.position LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![by.user_id, limit as i64], |r| {
-            let kind: String = r.get(3)?;
-            let segments: i64 = r.get(4)?;
-            Ok(super::QueueEntry {
-                project: r.get(0)?,
-                item_id: r.get(1)?,
-                external_id: r.get(2)?,
-                stage: "review".into(),
-                status: "read-only".into(),
-                segments: if kind == "preference" { 1 } else { segments },
-                done: r.get(5)?,
-                kind,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 }

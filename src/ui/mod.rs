@@ -101,20 +101,28 @@ fn draw_home(frame: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // List would; past the first screen the selection stays on the bottom row.
     let rows = usize::from(queue_area.height.saturating_sub(2)).max(1);
     let skip = app.selected.saturating_sub(rows - 1);
-    let items: Vec<ListItem<'_>> = app
-        .home
-        .iter()
-        .flat_map(|h| h.queue.iter().skip(skip).take(rows))
-        .map(|q| {
-            let status = if q.status == "rejected" { "rejected — see QA's reason" } else { "" };
-            ListItem::new(format!(
-                "{:<14} {:<18} {:<11} {:<8} {:>3}/{:<3} {status}",
-                q.project, q.item, q.kind, q.stage, q.done, q.total
-            ))
+    let queue = app.home.as_ref().map(|h| &h.queue);
+    let shown = queue.map_or(0, |q| q.len().saturating_sub(skip).min(rows));
+    let items: Vec<ListItem<'_>> = (skip..skip + shown)
+        .map(|index| match queue.and_then(|q| q.get(index)) {
+            Some(q) => {
+                let status = if q.status == "rejected" { "rejected — see QA's reason" } else { "" };
+                ListItem::new(format!(
+                    "{:<14} {:<18} {:<11} {:<8} {:>3}/{:<3} {status}",
+                    q.project, q.item, q.kind, q.stage, q.done, q.total
+                ))
+            }
+            // Its window of the queue is on its way from the store.
+            None => ListItem::new(Line::styled("…", theme.muted())),
         })
         .collect();
     let empty = items.is_empty();
-    let list = List::new(items).highlight_style(theme.selection(true)).block(block(" queue ", theme));
+    // Where the selection is, once the queue no longer fits on the screen.
+    let title = match queue {
+        Some(q) if q.len() > rows => format!(" queue {}/{} ", app.selected + 1, q.len()),
+        _ => " queue ".to_string(),
+    };
+    let list = List::new(items).highlight_style(theme.selection(true)).block(block(&title, theme));
     let mut state = ListState::default().with_selected(if empty { None } else { Some(app.selected - skip) });
     frame.render_stateful_widget(list, queue_area, &mut state);
     if empty && app.home.is_some() {

@@ -4,7 +4,7 @@ fn app() -> App {
     let identity = Identity { user: "alice".into(), role: "annotator".into(), session: "s1".into(), read_only: false };
     let (mut app, effects) = App::new(identity);
     assert_eq!(effects, vec![Effect::LoadHome]);
-    let queue = (0..3)
+    let queue: Vec<QueueLine> = (0..3)
         .map(|n| QueueLine {
             item_id: n,
             project: "p".into(),
@@ -16,7 +16,7 @@ fn app() -> App {
             total: 4,
         })
         .collect();
-    app.update(Msg::HomeLoaded(Home { projects: Vec::new(), queue }));
+    app.update(Msg::HomeLoaded(Home { projects: Vec::new(), queue: queue.into() }));
     app
 }
 
@@ -90,6 +90,7 @@ fn frozen_session_accepts_no_action_until_the_audit_log_recovers() {
     assert_eq!(app.selected, 1);
 }
 
+mod queue;
 mod screens;
 
 #[test]

@@ -171,6 +171,11 @@ fn rejection_is_shown_when_the_item_opens() {
     assert_eq!(app.notice.as_deref(), Some("QA rejected: missing words"));
 }
 
+/// A preference item opened from entry `index` of the queue.
+pub(super) fn pref_at(index: usize) -> PrefView {
+    PrefView { queue_index: index, ..pref() }
+}
+
 fn pref() -> PrefView {
     PrefView {
         item_id: 4,
@@ -231,7 +236,8 @@ fn preference_needs_a_choice_takes_a_rationale_and_submits_then_moves_on() {
                 total: 1,
             };
             2
-        ],
+        ]
+        .into(),
     }));
     let effects = app.update(Msg::PreferenceSubmitted { version: 1 });
     assert!(matches!(&effects[..], [Effect::OpenItem { queue_index: 1, kind, .. }] if kind == "preference"));
