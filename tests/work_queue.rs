@@ -64,3 +64,36 @@ fn a_closed_project_leaves_the_queue() {
     assert_eq!(after.total, before.total - calls);
     assert!(after.entries.iter().all(|e| e.project != "calls-demo"));
 }
+
+#[test]
+fn a_project_imported_in_several_batches_queues_in_import_order() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = demo_dir(tmp.path());
+    let store = dir.store().expect("store");
+    let op = Principal::operator();
+    // Batches of two projects interleave, so item ids of "zz-mix" are not contiguous.
+    cloister::cli::import_synthetic(&store, "zz-mix", 5).expect("first batch");
+    cloister::cli::import_synthetic(&store, "aa-other", 5).expect("other project");
+    let calls = cloister::import::parse_manifest(&fixtures().join("calls/manifest.jsonl"), &|_, _| {}).expect("parse");
+    store.import_items(&op, "zz-mix", &calls, &|_| {}).expect("second batch");
+    store.grant(&op, "alice", Role::Annotator, "zz-mix").expect("grant");
+    store.assign_all(&op, "zz-mix", "alice", "annotate").expect("assign");
+    store.grant(&op, "bob", Role::Reviewer, "zz-mix").expect("grant bob");
+    let mut expected: Vec<String> = (0..5).map(|n| format!("big-{n:06}")).collect();
+    expected.extend(calls.iter().map(|c| c.external_id.clone()));
+
+    let alice = principal(&store, "alice");
+    let queued: Vec<String> = store
+        .queue(&alice)
+        .expect("queue")
+        .into_iter()
+        .filter(|e| e.project == "zz-mix")
+        .map(|e| e.external_id)
+        .collect();
+    assert_eq!(queued, expected, "assigned work in the project's item order");
+    let bob = principal(&store, "bob");
+    let page = store.work_queue(&bob, 0, 10_000).expect("bob's queue");
+    let reviewed: Vec<String> =
+        page.entries.into_iter().filter(|e| e.project == "zz-mix").map(|e| e.external_id).collect();
+    assert_eq!(reviewed, expected, "reviewed items in the same order");
+}

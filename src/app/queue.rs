@@ -96,6 +96,17 @@ impl App {
         vec![Effect::LoadQueue { offset, limit: QUEUE_PAGE }]
     }
 
+    /// Back on the home screen: the queue's window around the selection is read again (progress
+    /// and status changed); the project lines are not, as the whole home was (`r` reloads it).
+    pub(super) fn back_home(&mut self) -> Vec<Effect> {
+        if self.home.is_none() {
+            return vec![Effect::LoadHome];
+        }
+        let offset = QueueWindow::offset_around(self.selected);
+        self.queue_requested = Some(offset);
+        vec![Effect::LoadQueue { offset, limit: QUEUE_PAGE }]
+    }
+
     /// Opens entry `index` of the queue, loading its window first when it is not loaded.
     pub(super) fn open_queue_item(&mut self, index: usize) -> Vec<Effect> {
         let Some(queue) = self.home.as_ref().map(|h| &h.queue) else { return Vec::new() };

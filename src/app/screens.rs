@@ -187,7 +187,7 @@ impl App {
             Action::Back => {
                 self.item = None;
                 let mut effects = self.audio_item_closed();
-                effects.push(Effect::LoadHome);
+                effects.extend(self.back_home());
                 effects
             }
             Action::Submit => self.submit_segment(),
@@ -422,7 +422,7 @@ impl App {
             },
             Action::Back => {
                 self.pref = None;
-                vec![Effect::LoadHome]
+                self.back_home()
             }
             Action::NextItem | Action::PrevItem => {
                 let index = pref.queue_index;

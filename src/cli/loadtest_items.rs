@@ -1,8 +1,9 @@
 //! `cloister loadtest --mode next-item`: a transcription project of `--items` items (100 000 by
 //! default, two segments and a 100 ms clip each), every item assigned to each of `--sessions`
 //! annotators; each session opens its first item and presses PgDn (next item) `--rate` times a
-//! second (`--mode queue`: moves up and down the home screen's queue with j/k instead). Reports
-//! the key→screen latency and how long the home screen (the whole queue) took.
+//! second (`--mode queue`: walks down the home screen's queue with j instead, across its
+//! windows). Reports the key→screen latency, how long the first home screen took and the
+//! server's memory per session at home.
 
 use super::CliError;
 use super::loadtest::{
@@ -124,7 +125,8 @@ pub fn run(args: &LoadArgs) -> Result<u8, CliError> {
                     let (rate, queue) = (args.rate, args.mode == "queue");
                     tokio::spawn(async move {
                         let out = if queue {
-                            press_keys(&mut shell, rate, until, |n| if n % 2 == 0 { b"j" } else { b"k" }).await
+                            // Down the queue, across its windows.
+                            press_keys(&mut shell, rate, until, |_| b"j").await
                         } else {
                             let _ = shell.send(b"\r").await;
                             while shell.recv(Duration::from_millis(300)).await.is_some() {}

@@ -138,6 +138,8 @@ impl Store {
         }
         let key = self.project_key(project.id)?;
         let tx = self.conn.unchecked_transaction()?;
+        // Ids and positions both only grow, so a project's items in id order are in position
+        // order: the work queue's index relies on it (`store::queue`).
         let (mut item_id, mut segment_id) = (next_id(&tx, "items")?, next_id(&tx, "segments")?);
         let mut position: i64 =
             tx.query_row("SELECT COALESCE(MAX(position), 0) FROM items WHERE project_id = ?1", [project.id], |r| {

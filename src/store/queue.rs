@@ -1,13 +1,22 @@
 //! The home screen's work queue, a window at a time: assigned work first (by project, then item),
 //! then the items of projects the user reviews.
 //!
-//! Counting and ordering touch only the assignments' and items' indexed columns; the per-row
-//! counts of segments and annotations run for the rows of the window alone, so a window costs
-//! the same in a queue of 100 items or 100 000.
+//! The queue is cut into one part per project (in name order); a window is read from each
+//! part it overlaps straight off an index (`assignments_queue`, `items_order`), so nothing sorts
+//! the whole queue, and the per-row counts of segments and annotations run for the window's rows
+//! alone. Within a project assigned work is in item id order, which is the items' order: import
+//! gives both ids and positions in increasing order (`store::import`).
 
 use super::{QueueEntry, Store, StoreError};
 use crate::policy::Principal;
 use rusqlite::params;
+
+/// The principal's queue in one project.
+struct Part {
+    project: i64,
+    len: usize,
+    review: bool,
+}
 
 /// A window of a user's work queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,51 +32,85 @@ pub struct QueuePage {
 impl Store {
     /// Entries `offset..offset + limit` of the principal's queue, and its length.
     pub fn work_queue(&self, by: &Principal, offset: usize, limit: usize) -> Result<QueuePage, StoreError> {
-        let assigned: usize = self.conn.query_row(
-            "SELECT COUNT(*) FROM assignments a JOIN projects p ON p.id = a.project_id
-             WHERE a.user_id = ?1 AND p.state = 'open'",
-            [by.user_id],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
-        let reviewed: usize = self.conn.query_row(
-            "SELECT COUNT(*) FROM grants g JOIN projects p ON p.id = g.project_id JOIN items i ON i.project_id = p.id
-             WHERE g.user_id = ?1 AND g.role = 'reviewer' AND p.state != 'purged'",
-            [by.user_id],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
+        let parts = self.queue_parts(by)?;
+        let total = parts.iter().map(|p| p.len).sum();
+        let (mut skip, mut left) = (offset, limit);
         let mut entries = Vec::new();
-        if offset < assigned {
-            entries = self.assigned_page(by, offset, limit.min(assigned - offset))?;
+        for part in &parts {
+            if left == 0 {
+                break;
+            }
+            if skip >= part.len {
+                skip -= part.len;
+                continue;
+            }
+            let take = left.min(part.len - skip);
+            if part.review {
+                entries.extend(self.reviewed_rows(part.project, skip, take)?);
+            } else {
+                entries.extend(self.assigned_rows(by, part.project, skip, take)?);
+            }
+            (skip, left) = (0, left - take);
         }
-        let left = limit - entries.len();
-        if left > 0 && offset + entries.len() < assigned + reviewed {
-            let review_offset = (offset + entries.len()).saturating_sub(assigned);
-            entries.extend(self.review_page(by, review_offset, left)?);
-        }
-        Ok(QueuePage { total: assigned + reviewed, offset, entries })
+        Ok(QueuePage { total, offset, entries })
     }
 
     /// The principal's whole assigned work, in queue order.
     pub fn queue(&self, by: &Principal) -> Result<Vec<QueueEntry>, StoreError> {
-        self.assigned_page(by, 0, i64::MAX as usize)
+        let mut out = Vec::new();
+        for part in self.queue_parts(by)?.iter().filter(|p| !p.review) {
+            out.extend(self.assigned_rows(by, part.project, 0, part.len)?);
+        }
+        Ok(out)
     }
 
-    fn assigned_page(&self, by: &Principal, offset: usize, limit: usize) -> Result<Vec<QueueEntry>, StoreError> {
-        // The inner query orders and cuts on indexed columns; the outer one counts for the window.
+    /// The queue's parts in order: assigned work per open project, then reviewed projects.
+    fn queue_parts(&self, by: &Principal) -> Result<Vec<Part>, StoreError> {
+        let mut assigned = self.conn.prepare_cached(
+            "SELECT p.id, (SELECT COUNT(*) FROM assignments a WHERE a.user_id = ?1 AND a.project_id = p.id)
+             FROM projects p WHERE p.state = 'open' ORDER BY p.name",
+        )?;
+        let rows = assigned.query_map([by.user_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut parts = Vec::new();
+        for row in rows {
+            let (project, len) = row?;
+            if len > 0 {
+                parts.push(Part { project, len: len as usize, review: false });
+            }
+        }
+        let mut reviewed = self.conn.prepare_cached(
+            "SELECT p.id, (SELECT COUNT(*) FROM items i WHERE i.project_id = p.id)
+             FROM grants g JOIN projects p ON p.id = g.project_id
+             WHERE g.user_id = ?1 AND g.role = 'reviewer' AND p.state != 'purged' ORDER BY p.name",
+        )?;
+        let rows = reviewed.query_map([by.user_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (project, len) = row?;
+            parts.push(Part { project, len: len as usize, review: true });
+        }
+        Ok(parts)
+    }
+
+    fn assigned_rows(
+        &self,
+        by: &Principal,
+        project: i64,
+        skip: usize,
+        take: usize,
+    ) -> Result<Vec<QueueEntry>, StoreError> {
+        // The inner query walks the index to the window; the outer one counts for its rows only.
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, a.item_id, i.external_id, a.stage, a.status,
                     (SELECT COUNT(*) FROM segments s WHERE s.item_id = a.item_id),
                     (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n
                      WHERE n.item_id = a.item_id AND n.author_id = a.user_id AND n.stage = a.stage),
                     p.kind
-             FROM (SELECT a.id AS id, p.name AS name, i.position AS position
-                   FROM assignments a JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
-                   WHERE a.user_id = ?1 AND p.state = 'open'
-                   ORDER BY p.name, i.position, a.stage LIMIT ?2 OFFSET ?3) w
+             FROM (SELECT id FROM assignments WHERE user_id = ?1 AND project_id = ?2
+                   ORDER BY item_id, stage LIMIT ?3 OFFSET ?4) w
              JOIN assignments a ON a.id = w.id JOIN items i ON i.id = a.item_id JOIN projects p ON p.id = a.project_id
-             ORDER BY w.name, w.position, a.stage",
+             ORDER BY a.item_id, a.stage",
         )?;
-        let rows = stmt.query_map(params![by.user_id, limit as i64, offset as i64], |r| {
+        let rows = stmt.query_map(params![by.user_id, project, take as i64, skip as i64], |r| {
             let kind: String = r.get(7)?;
             let segments: i64 = r.get(5)?;
             Ok(QueueEntry {
@@ -84,19 +127,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn review_page(&self, by: &Principal, offset: usize, limit: usize) -> Result<Vec<QueueEntry>, StoreError> {
+    fn reviewed_rows(&self, project: i64, skip: usize, take: usize) -> Result<Vec<QueueEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, i.id, i.external_id, p.kind,
                     (SELECT COUNT(*) FROM segments s WHERE s.item_id = i.id),
                     (SELECT COUNT(DISTINCT IFNULL(segment_id, 0)) FROM annotations n WHERE n.item_id = i.id)
-             FROM (SELECT i.id AS id, p.name AS name, i.position AS position
-                   FROM grants g JOIN projects p ON p.id = g.project_id JOIN items i ON i.project_id = p.id
-                   WHERE g.user_id = ?1 AND g.role = 'reviewer' AND p.state != 'purged'
-                   ORDER BY p.name, i.position LIMIT ?2 OFFSET ?3) w
+             FROM (SELECT id FROM items WHERE project_id = ?1 ORDER BY position LIMIT ?2 OFFSET ?3) w
              JOIN items i ON i.id = w.id JOIN projects p ON p.id = i.project_id
-             ORDER BY w.name, w.position",
+             ORDER BY i.position",
         )?;
-        let rows = stmt.query_map(params![by.user_id, limit as i64, offset as i64], |r| {
+        let rows = stmt.query_map(params![project, take as i64, skip as i64], |r| {
             let kind: String = r.get(3)?;
             let segments: i64 = r.get(4)?;
             Ok(QueueEntry {

@@ -184,6 +184,11 @@ CREATE TABLE deletion_certificates (
     text        TEXT NOT NULL
 );
 "#,
+    // v5: the home screen's queue a window at a time, in order, without sorting the whole queue.
+    r#"
+CREATE INDEX assignments_queue ON assignments (user_id, project_id, item_id, stage);
+CREATE INDEX items_order ON items (project_id, position);
+"#,
 ];
 
 /// The schema version this build writes.

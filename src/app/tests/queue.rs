@@ -118,3 +118,14 @@ fn a_shrunken_queue_clamps_the_selection() {
     assert!(effects.is_empty(), "{effects:?}");
     assert_eq!(app.selected, 9);
 }
+
+#[test]
+fn back_home_reads_the_window_around_the_selection_again_not_the_whole_home() {
+    let mut app = home(100_000);
+    app.selected = 70_000;
+    app.update(Msg::PreferenceLoaded(super::screens::pref_at(70_000)));
+    let effects = act(&mut app, Action::Back);
+    assert_eq!(effects, vec![Effect::LoadQueue { offset: 70_000 - QUEUE_PAGE / 2, limit: QUEUE_PAGE }]);
+    assert!(act(&mut app, Action::Down).is_empty(), "that window is on its way already");
+    assert_eq!(act(&mut app, Action::Refresh), vec![Effect::LoadHome], "r reloads everything");
+}
