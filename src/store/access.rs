@@ -170,7 +170,7 @@ impl Store {
             for offset in 0..ids.len() {
                 let user = ids[(n + offset) % ids.len()];
                 let conflict: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = ?3)",
+                    "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2 AND stage = ?3)",
                     params![item, user, other],
                     |r| r.get(0),
                 )?;

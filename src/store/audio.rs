@@ -50,7 +50,7 @@ impl Store {
         // Admin alone, or no grant: denied (and audited) here.
         self.authorize(by, Some(project), Action::ListenAudio)?;
         let roles = self.roles_on(by, project)?;
-        let policy = self.project_by_id(project)?.policy;
+        let policy = self.project_policy(project)?;
         let deny = |denial: Denial| {
             self.denials.denied(by, Some(project), Action::ListenAudio, &denial);
             StoreError::Denied(denial)
@@ -58,7 +58,7 @@ impl Store {
         crate::policy::decide_audio(&roles, &policy, project).map_err(deny)?;
         if !roles.contains(&Role::Reviewer) {
             let assigned: bool = self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2)",
+                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2)",
                 params![item, by.user_id],
                 |r| r.get(0),
             )?;

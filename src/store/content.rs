@@ -81,7 +81,7 @@ impl Store {
         // Annotators and QA only reach items assigned to them; reviewers read the whole project.
         if !roles.contains(&Role::Reviewer) || action != Action::ReadContent {
             let assigned: bool = self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2)",
+                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2)",
                 params![item, by.user_id],
                 |r| r.get(0),
             )?;

@@ -179,12 +179,16 @@ impl Store {
         body: &PreferenceBody,
     ) -> Result<Submission, StoreError> {
         let (project, _) = self.authorize_item(by, item, Action::WriteAnnotation)?;
-        let record = self.project_by_id(project)?;
-        if record.kind != ProjectKind::Preference {
+        // Name and kind only: the counts of `project_by_id` scan the project.
+        let (name, kind): (String, String) =
+            self.conn.query_row("SELECT name, kind FROM projects WHERE id = ?1", [project], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        if ProjectKind::parse(&kind)? != ProjectKind::Preference {
             return Err(StoreError::Invalid {
                 field: "item",
                 value: item.to_string(),
-                reason: format!("it belongs to {} project {}", record.kind.as_str(), record.name),
+                reason: format!("it belongs to {kind} project {name}"),
             });
         }
         if body.v != BODY_VERSION {
@@ -194,12 +198,13 @@ impl Store {
                 reason: format!("this build writes version {BODY_VERSION}"),
             });
         }
+        let policy = self.project_policy(project)?;
         for (criterion, ratings) in &body.ratings {
-            if !record.policy.criteria.contains(criterion) {
+            if !policy.criteria.contains(criterion) {
                 return Err(StoreError::Invalid {
                     field: "criterion",
                     value: criterion.clone(),
-                    reason: format!("the project's criteria are {}", record.policy.criteria.join(", ")),
+                    reason: format!("the project's criteria are {}", policy.criteria.join(", ")),
                 });
             }
             if ratings.a > 5 || ratings.b > 5 {
@@ -211,7 +216,7 @@ impl Store {
             }
         }
         let assigned: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = 'annotate')",
+            "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2 AND stage = 'annotate')",
             params![item, by.user_id],
             |r| r.get(0),
         )?;

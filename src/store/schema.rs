@@ -185,6 +185,8 @@ CREATE TABLE deletion_certificates (
 );
 "#,
     // v5: the home screen's queue a window at a time, in order, without sorting the whole queue.
+    // Lookups of one item's assignment write `+user_id`, so that SQLite keeps to the item's index
+    // instead of walking this one through the user's whole queue (17 ms a key at 100 000 items).
     r#"
 CREATE INDEX assignments_queue ON assignments (user_id, project_id, item_id, stage);
 CREATE INDEX items_order ON items (project_id, position);

@@ -29,7 +29,7 @@ impl Store {
             return Ok(None);
         }
         let mut stmt =
-            self.conn.prepare_cached("SELECT segment_id FROM assignments WHERE item_id = ?1 AND user_id = ?2")?;
+            self.conn.prepare_cached("SELECT segment_id FROM assignments WHERE item_id = ?1 AND +user_id = ?2")?;
         let assigned: Vec<Option<i64>> =
             stmt.query_map(params![item, by.user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
         if assigned.iter().any(Option::is_none) {
@@ -101,7 +101,7 @@ impl Store {
         let project: i64 = self.conn.query_row("SELECT project_id FROM items WHERE id = ?1", [item], |r| r.get(0))?;
         let other = if stage == "qa" { "annotate" } else { "qa" };
         let conflict: bool = self.conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = ?3)
+            "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2 AND stage = ?3)
              OR EXISTS (SELECT 1 FROM annotations WHERE item_id = ?1 AND author_id = ?2 AND stage = ?3)",
             params![item, by.user_id, other],
             |r| r.get(0),
@@ -110,7 +110,7 @@ impl Store {
             Some(Denial::OwnWork { item })
         } else {
             let covered: bool = self.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND user_id = ?2 AND stage = ?3
+                "SELECT EXISTS (SELECT 1 FROM assignments WHERE item_id = ?1 AND +user_id = ?2 AND stage = ?3
                  AND (segment_id IS NULL OR segment_id = ?4))",
                 params![item, by.user_id, stage, segment],
                 |r| r.get(0),
