@@ -3,7 +3,7 @@
 #  1. cloister vs OpenSSH's sshd serving vim, same client and typing pattern (`--mode type`), at
 #     1, 50, 200 and 500 sessions: latency p50/p99, bytes per typed key, memory per session, ratios;
 #  2. slow readers: 200 typing sessions next to 20 busy sessions that read (control) or never read;
-#  3. next-item (PgDn) and queue (j/k) latency in a project of 100 000 items.
+#  3. next-item (PgDn) and queue (j, 20 sessions) latency and memory in a project of 100 000 items.
 # Prints Markdown tables; raw JSON lines go to $OUT (default bench-side-by-side.jsonl).
 #
 #   scripts/bench_side_by_side.sh                      # everything (~15 min)
@@ -53,7 +53,7 @@ for part in $PARTS; do
     done ;;
   next)
     run $((SECS * 3)) --target cloister --mode next-item --sessions 1 --items 100000
-    run "$SECS" --target cloister --mode queue --sessions 1 --items 100000 ;;
+    run "$SECS" --target cloister --mode queue --sessions 20 --items 100000 ;;
   esac
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -93,6 +93,6 @@ if slow:
         print(f"| {what} | {r['seconds']} | {r['keys']} | {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.2f} ms | {r['rss_peak_growth_kib']} KiB |")
 for r in rows:
     if r["mode"] in ("next-item", "queue"):
-        what = "PgDn to the next item" if r["mode"] == "next-item" else "j/k on the home screen's queue"
-        print(f"\n{what}, project of 100 000 items: p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, max {r['max_ms']:.2f} ms over {r['keys']} keys, {r['bytes_per_key']:.0f} bytes per key, session memory with the queue loaded {r['rss_per_session_kib']:.0f} KiB")
+        what = "PgDn to the next item" if r["mode"] == "next-item" else "j down the home screen's queue"
+        print(f"\n{what}, project of 100 000 items: p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, max {r['max_ms']:.2f} ms over {r['keys']} keys, {r['bytes_per_key']:.0f} bytes per key, memory per session at home {r['pss_per_session_kib']:.0f} KiB PSS ({r['sessions']} sessions)")
 PY

@@ -71,6 +71,8 @@ pub struct OutputStats {
 /// The `std::io::Write` that ratatui's backend writes into.
 pub struct FrameWriter {
     buffer: Vec<u8>,
+    /// The channel was found closed and said so once; later frames have nowhere to go.
+    closed: bool,
     queue: mpsc::Sender<Bytes>,
     stale: Arc<AtomicBool>,
     stats: Arc<OutputStats>,
@@ -100,7 +102,7 @@ impl FrameWriter {
         });
         let stale = Arc::new(AtomicBool::new(false));
         let control = FrameControl { queue: queue.clone(), stale: Arc::clone(&stale), stats: Arc::clone(&stats) };
-        (Self { buffer: Vec::with_capacity(4096), queue, stale, stats }, control)
+        (Self { buffer: Vec::with_capacity(4096), closed: false, queue, stale, stats }, control)
     }
 }
 
@@ -159,6 +161,11 @@ impl std::io::Write for FrameWriter {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {
                 self.stats.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // Reported once; after that (e.g. ratatui restoring the cursor when the terminal
+                // is dropped, which would print the error to the server's stderr) it is dropped.
+                if std::mem::replace(&mut self.closed, true) {
+                    return Ok(());
+                }
                 Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the SSH channel is closed"))
             }
         }
