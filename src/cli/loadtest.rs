@@ -383,6 +383,24 @@ async fn measure(
     let idle = target.memory();
     let stalled = open_all(addr, stalled, &host, target.ready()).await?;
     let cloister = matches!(target, Target::Cloister { .. });
+    // Every session opens its item and editor before the clock starts: what is measured is
+    // typing, not a burst of N item openings (their audio decodes) at the same instant.
+    let mut shells = shells;
+    if typing && cloister {
+        let entering: Vec<_> = shells
+            .into_iter()
+            .map(|(mut shell, handle)| {
+                tokio::spawn(async move { enter_editor(&mut shell).await.then_some((shell, handle)) })
+            })
+            .collect();
+        shells = Vec::with_capacity(entering.len());
+        for task in entering {
+            match task.await.map_err(|e| CliError::Usage(e.to_string()))? {
+                Some(session) => shells.push(session),
+                None => return Err(CliError::Usage("a session could not open its editor".into())),
+            }
+        }
+    }
     let until = Instant::now() + Duration::from_secs(args.seconds);
     let read = args.readers_read;
     let stalling: Vec<_> = stalled.into_iter().map(|s| tokio::spawn(stall(s, until, cloister, read))).collect();
@@ -391,9 +409,6 @@ async fn measure(
         .into_iter()
         .map(|(mut shell, handle)| {
             tokio::spawn(async move {
-                if typing && cloister && !enter_editor(&mut shell).await {
-                    return (Vec::new(), 0);
-                }
                 let out = press_keys(&mut shell, rate, until, if typing { letter } else { navigate }).await;
                 drop(handle);
                 out

@@ -111,8 +111,13 @@ impl SessionAudio {
             Err(error) => return unavailable(format!("audio: cannot be loaded ({error})")),
         };
         let (project, playable) = (file.project, file.playable.clone());
-        // Decoding and the envelope run off the session task; the file is wiped when dropped.
+        // Decoding and the envelope run off the session task, a bounded number at once; the file
+        // is wiped when dropped.
+        let Ok(slot) = Arc::clone(&shared.decode_slots).acquire_owned().await else {
+            return unavailable("audio: the server is shutting down".into());
+        };
         let decoded = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             crate::audio::decode(&file.bytes).map(|audio| {
                 let levels = crate::audio::waveform::rms_envelope(&audio);
                 (audio, levels)

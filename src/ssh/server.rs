@@ -82,7 +82,15 @@ pub struct Shared {
     pub dir: DataDir,
     /// Live shell sessions, for admins to list and end.
     pub live: Arc<super::live::LiveRegistry>,
+    /// Audio decodes allowed at once: a burst of item openings (a shift starting) queues here
+    /// instead of crowding the cores that answer keystrokes.
+    pub decode_slots: Arc<tokio::sync::Semaphore>,
     registry: Mutex<Registry>,
+}
+
+/// Half the cores (at least one) decode audio; the rest stay free for keystrokes.
+fn decode_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 impl Shared {
@@ -248,6 +256,7 @@ pub async fn start(dir: &DataDir, listen: SocketAddr) -> Result<ServerHandle, Ss
         audit,
         dir: dir.clone(),
         live: Arc::default(),
+        decode_slots: Arc::new(tokio::sync::Semaphore::new(decode_slots())),
         registry: Mutex::default(),
     });
     let accept = tokio::spawn(accept_loop(listener, ssh_config, Arc::clone(&shared), limiter, shutdown_rx));
