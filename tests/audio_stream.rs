@@ -280,3 +280,27 @@ async fn the_tui_stays_responsive_while_audio_streams() {
     screen.wait_closed().await;
     server.shutdown().await;
 }
+
+/// A plain-ssh session holds no decoded samples (only the waveform); a companion that pairs
+/// after the item is open still hears exactly the segment: it is decoded again at the play.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn companion_paired_after_the_item_opened_hears_the_segment() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (dir, server) = server(tmp.path()).await;
+    let ((_, start, end), audio) = first_segment(&dir);
+    let mut screen = Screen::open(&dir, server.addr, "alice", 120, 30, &[]).await;
+    screen.wait_text("call-en-001").await;
+    screen.send(b"\r").await;
+    screen.wait_for("the waveform, without a companion", has_waveform).await;
+    let heard = listen(AudioChannel::open(screen.handle()).await.expect("audio channel"));
+    screen.wait_text("■ stopped").await;
+    screen.send(b" ").await;
+    heard_until(&heard, "the end of the segment", |out| count(out, &OutEvent::End) == 1).await;
+    let out = Playout::new(std::mem::take(heard.lock().expect("lock").out_mut()));
+    let expected =
+        Cursor::new(&audio, start as u32, end as u32, start as u32, false).next_chunk(&audio, usize::MAX / 2);
+    assert!(out.out().samples == expected, "the PCM differs from the source segment");
+    screen.send(b"q").await;
+    screen.wait_closed().await;
+    server.shutdown().await;
+}
