@@ -7,9 +7,9 @@
 
 use super::CliError;
 use super::loadtest::{
-    LoadArgs, LoadReport, add_annotator, free_port, new_key, open, percentiles, press_keys, print_report, spawn_serve,
-    wait_listening, write_config,
+    LoadArgs, LoadReport, add_annotator, free_port, new_key, print_report, spawn_serve, wait_listening, write_config,
 };
+use super::loadtest_session::{open, percentiles, press_keys};
 use super::loadtest_sshd::process_memory;
 use crate::client::load_public_key;
 use crate::datadir::DataDir;

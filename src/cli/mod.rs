@@ -13,6 +13,7 @@ mod keyimport;
 mod loadtest;
 mod loadtest_audio;
 mod loadtest_items;
+mod loadtest_session;
 mod loadtest_sshd;
 mod pii;
 mod project;
