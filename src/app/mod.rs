@@ -332,7 +332,14 @@ impl App {
                 self.follow_queue()
             }
             Msg::QueueLoaded(window) => self.queue_loaded(window),
-            Msg::LoadFailed(message) | Msg::Denied(message) => {
+            Msg::LoadFailed(message) => {
+                // Whatever was waiting for a window is off: a later window must not open it.
+                self.pending_open = None;
+                self.queue_requested = None;
+                self.notice = Some(message);
+                Vec::new()
+            }
+            Msg::Denied(message) => {
                 self.notice = Some(message);
                 Vec::new()
             }

@@ -129,3 +129,13 @@ fn back_home_reads_the_window_around_the_selection_again_not_the_whole_home() {
     assert!(act(&mut app, Action::Down).is_empty(), "that window is on its way already");
     assert_eq!(act(&mut app, Action::Refresh), vec![Effect::LoadHome], "r reloads everything");
 }
+
+#[test]
+fn a_failed_window_load_forgets_the_item_that_waited_for_it() {
+    let mut app = home(1_000);
+    app.update(Msg::PreferenceLoaded(super::screens::pref_at(QUEUE_PAGE - 1)));
+    assert_eq!(app.update(Msg::PreferenceSubmitted { version: 1 }).len(), 1, "asks for the window");
+    app.update(Msg::LoadFailed("cannot load your work: disk I/O error".into()));
+    let effects = app.update(Msg::QueueLoaded(window(QUEUE_PAGE / 2, 1_000)));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::OpenItem { .. })), "{effects:?}");
+}
