@@ -21,7 +21,7 @@ pub use picker::{PII_TYPES, Picker, PickerPurpose};
 pub use playback::{AudioMsg, AudioRequest, AudioState, CONNECT_HINT, Playback, SPEEDS, Waveform, speed_label};
 pub use preference::{Choice, Judgment, JudgmentLine, PrefFocus, PrefView, Side};
 pub use prompt::{Prompt, PromptPurpose};
-pub use queue::{QUEUE_PAGE, QueueWindow};
+pub use queue::{QUEUE_PAGE, QueueLine, QueueWindow};
 
 /// A project the user may see, with its progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,27 +34,6 @@ pub struct ProjectLine {
     pub roles: Vec<String>,
     /// Items in the project.
     pub items: i64,
-}
-
-/// One queue entry as shown on the home screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueLine {
-    /// Item database id.
-    pub item_id: i64,
-    /// Project name.
-    pub project: String,
-    /// Item id from the import.
-    pub item: String,
-    /// annotate, qa or review.
-    pub stage: String,
-    /// Assignment status, e.g. `rejected`.
-    pub status: String,
-    /// transcription or preference.
-    pub kind: String,
-    /// Segments submitted by the user.
-    pub done: i64,
-    /// Segments in the item.
-    pub total: i64,
 }
 
 /// What the home screen shows, loaded from the store.

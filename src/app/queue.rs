@@ -4,12 +4,33 @@
 //! return to the home screen (docs/PERFORMANCE.md); a window of [`QUEUE_PAGE`] rows and the
 //! total keep both bounded whatever the queue's length.
 
-use super::{App, Effect, QueueLine};
+use super::{App, Effect};
 
 /// Rows of the queue loaded at once.
 pub const QUEUE_PAGE: usize = 400;
 /// A new window is asked for when the selection comes this close to an edge of the loaded one.
 const QUEUE_MARGIN: usize = 100;
+
+/// One queue entry as shown on the home screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueLine {
+    /// Item database id.
+    pub item_id: i64,
+    /// Project name.
+    pub project: String,
+    /// Item id from the import.
+    pub item: String,
+    /// annotate, qa or review.
+    pub stage: String,
+    /// Assignment status, e.g. `rejected`.
+    pub status: String,
+    /// transcription or preference.
+    pub kind: String,
+    /// Segments submitted by the user.
+    pub done: i64,
+    /// Segments in the item.
+    pub total: i64,
+}
 
 /// A window of the whole queue: `lines[0]` is entry `offset` of `total`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
